@@ -1,0 +1,95 @@
+"""Tests for labkit.backprop: the hand-written backward pass equals autograd."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from labkit.backprop import shallow_backward, shallow_forward, shallow_loss
+
+SHAPES = [  # (N or None for a single vector, D, Z, K)
+    (None, 1, 50, 1),
+    (None, 3, 5, 1),
+    (None, 4, 7, 2),
+    (6, 1, 3, 1),
+    (5, 3, 8, 2),
+]
+
+
+def random_problem(N, D, Z, K, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    lead = () if N is None else (N,)
+    kw = dict(generator=g, dtype=torch.float64)
+    x = torch.randn(*lead, D, **kw)
+    y = torch.randn(*lead, K, **kw)
+    params = [torch.randn(D, Z, **kw), torch.randn(Z, **kw), torch.randn(Z, K, **kw), torch.randn(K, **kw)]
+    return x, y, params
+
+
+@pytest.mark.parametrize("N, D, Z, K", SHAPES)
+def test_forward_matches_formula(N, D, Z, K):
+    x, _, (W1, b1, W2, b2) = random_problem(N, D, Z, K)
+    y_hat, cache = shallow_forward(x, W1, b1, W2, b2)
+    expected = torch.sigmoid(x @ W1 + b1) @ W2 + b2
+    torch.testing.assert_close(y_hat, expected)
+    lead = () if N is None else (N,)
+    assert cache["z1"].shape == cache["z3"].shape == (*lead, Z)
+    assert cache["z4"].shape == y_hat.shape == (*lead, K)
+
+
+@pytest.mark.parametrize("N, D, Z, K", SHAPES)
+def test_backward_matches_autograd(N, D, Z, K):
+    x, y, params = random_problem(N, D, Z, K, seed=1)
+    leaves = [t.clone().requires_grad_() for t in (x, *params)]
+    y_hat, cache = shallow_forward(*leaves)
+    for name in ("z1", "z2", "z3", "z4", "y_hat"):
+        cache[name].retain_grad()
+    shallow_loss(y, y_hat).backward()
+    grads = shallow_backward(y, {k: v.detach() for k, v in cache.items()})
+    for name in ("x", "W1", "b1", "W2", "b2"):
+        torch.testing.assert_close(grads[name], cache[name].grad, msg=name)
+    for name in ("z1", "z2", "z3", "z4", "y_hat"):
+        torch.testing.assert_close(grads[name], cache[name].grad, msg=name)
+
+
+class _ShallowLoss(torch.autograd.Function):
+    """L(x, W1, b1, W2, b2) with the hand-written backward, for gradcheck."""
+
+    @staticmethod
+    def forward(ctx, x, W1, b1, W2, b2, y):
+        y_hat, cache = shallow_forward(x, W1, b1, W2, b2)
+        ctx.save_for_backward(x, W1, b1, W2, b2, y)
+        return shallow_loss(y, y_hat)
+
+    @staticmethod
+    def backward(ctx, dL):
+        x, W1, b1, W2, b2, y = ctx.saved_tensors
+        _, cache = shallow_forward(x, W1, b1, W2, b2)
+        g = shallow_backward(y, cache)
+        return tuple(dL * g[k] for k in ("x", "W1", "b1", "W2", "b2")) + (None,)
+
+
+@pytest.mark.parametrize("N, D, Z, K", SHAPES)
+def test_gradcheck(N, D, Z, K):
+    x, y, params = random_problem(N, D, Z, K, seed=2)
+    inputs = tuple(t.requires_grad_() for t in (x, *params)) + (y,)
+    assert torch.autograd.gradcheck(_ShallowLoss.apply, inputs)
+
+
+def test_errors():
+    x, y, (W1, b1, W2, b2) = random_problem(None, 3, 4, 1)
+    with pytest.raises(ValueError, match=r"W1 must have shape \(3, Z\), got \(2, 4\)"):
+        shallow_forward(x, W1[:2], b1, W2, b2)
+    with pytest.raises(ValueError, match=r"b1 must have shape \(4,\), got \(3,\)"):
+        shallow_forward(x, W1, b1[:3], W2, b2)
+    with pytest.raises(ValueError, match=r"W2 must have shape \(4, K\), got \(4,\)"):
+        shallow_forward(x, W1, b1, W2[:, 0], b2)
+    with pytest.raises(ValueError, match=r"x must have 1 or 2 dimension\(s\), got 3"):
+        shallow_forward(x.reshape(1, 1, 3), W1, b1, W2, b2)
+    with pytest.raises(TypeError, match="x must have a floating-point dtype"):
+        shallow_forward(torch.ones(3, dtype=torch.int64), W1, b1, W2, b2)
+    _, cache = shallow_forward(x, W1, b1, W2, b2)
+    with pytest.raises(ValueError, match=r"y and y_hat must have the same shape, got \(2,\) and \(1,\)"):
+        shallow_backward(torch.zeros(2, dtype=torch.float64), cache)
+    with pytest.raises(TypeError, match="cache must be the dict returned by shallow_forward"):
+        shallow_backward(y, (x, W1))
