@@ -1,0 +1,281 @@
+"""A one-hidden-layer tanh MLP written from scratch, in the practical's own names.
+
+The functions of the MNIST practical (F. Fleuret, Deep Learning, practical
+session 3), with its exact signatures and return values: ``sigma``/``dsigma``
+(tanh and its derivative), ``loss``/``dloss`` (squared error ``‖t - v‖²``),
+``forward_pass`` and ``backward_pass`` for **one** sample, the latter adding
+that sample's gradient into four accumulators in place. Next to them, the same
+passes for a whole batch at once (``forward_pass_batch``,
+``backward_pass_batch``), which return the gradients summed over the batch.
+
+Shapes follow the practical: a layer computes ``s = w x + b`` with
+``w: (num_outputs, num_inputs)`` acting on a column vector ``x``, the
+transpose of :mod:`labkit.layers`' batch-first ``X @ W``. In the batch
+versions each row of ``X`` is one sample, so ``s = X @ w.T + b``.
+
+Derived in the tutorial "The MNIST practical: an MLP from scratch"
+(``tutorials/12-mnist-from-scratch.py``).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from labkit._validate import check_positive_int, check_same_shape, check_tensor
+
+__all__ = [
+    "sigma",
+    "dsigma",
+    "loss",
+    "dloss",
+    "forward_pass",
+    "backward_pass",
+    "forward_pass_batch",
+    "backward_pass_batch",
+    "init_parameters",
+    "gradients_per_sample",
+]
+
+Params = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+def sigma(x: torch.Tensor) -> torch.Tensor:
+    """The activation, ``tanh``, applied element-wise. x: any shape; returns the same shape."""
+    check_tensor(x, "x", floating=True)
+    return torch.tanh(x)
+
+
+def dsigma(x: torch.Tensor) -> torch.Tensor:
+    """Derivative of tanh, ``1 - tanh(x)² = 4 / (e^x + e^-x)²``, element-wise.
+
+    The second form is the one computed: ``1 - tanh²`` loses all its digits
+    once ``tanh(x)`` rounds to 1 (|x| > 9 in float32), the second does not.
+    x: any shape; returns the same shape.
+    """
+    check_tensor(x, "x", floating=True)
+    return 4 * (x.exp() + x.mul(-1).exp()).pow(-2)
+
+
+def loss(v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Squared error ``‖t - v‖²`` summed over all elements.
+
+    Args:
+        v: prediction, any shape, floating point.
+        t: target, shape and dtype of ``v``.
+
+    Returns:
+        A 0-dim tensor.
+    """
+    _check_pair(v, t)
+    return (v - t).pow(2).sum()
+
+
+def dloss(v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Gradient of :func:`loss` with respect to ``v``: ``2 (v - t)``, shape of ``v``."""
+    _check_pair(v, t)
+    return 2 * (v - t)
+
+
+def _check_pair(v: object, t: object) -> None:
+    check_tensor(v, "v", floating=True)
+    check_tensor(t, "t", dtype=v.dtype)  # type: ignore[union-attr]
+    check_same_shape(v, t, "v", "t")  # type: ignore[arg-type]
+
+
+def _check_params(w1: object, b1: object, w2: object, b2: object) -> None:
+    check_tensor(w1, "w1", ndim=2, floating=True)
+    dtype = w1.dtype  # type: ignore[union-attr]
+    num_hiddens = w1.shape[0]  # type: ignore[union-attr]
+    check_tensor(b1, "b1", shape=(num_hiddens,), dtype=dtype)
+    check_tensor(w2, "w2", shape=("num_outputs", num_hiddens), dtype=dtype)
+    check_tensor(b2, "b2", shape=(w2.shape[0],), dtype=dtype)  # type: ignore[union-attr]
+
+
+def _check_values(
+    w1: torch.Tensor, w2: torch.Tensor, batch: tuple[int, ...],
+    x: object, s1: object, x1: object, s2: object, x2: object,
+) -> None:
+    """Check the forward-pass values handed to a backward pass (batch = () or (N,))."""
+    num_hiddens, num_inputs = w1.shape
+    num_outputs = w2.shape[0]
+    for name, value, size in [("x", x, num_inputs), ("s1", s1, num_hiddens), ("x1", x1, num_hiddens),
+                              ("s2", s2, num_outputs), ("x2", x2, num_outputs)]:
+        check_tensor(value, name, shape=(*batch, size), dtype=w1.dtype)
+
+
+# ------------------------------------------------------------- one sample
+
+
+def forward_pass(
+    w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor, b2: torch.Tensor, x: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Forward pass of the MLP for one input vector.
+
+    ``x0 = x``, ``s1 = w1 x0 + b1``, ``x1 = σ(s1)``, ``s2 = w2 x1 + b2``, ``x2 = σ(s2)``.
+
+    Args:
+        w1: (num_hiddens, num_inputs); b1: (num_hiddens,);
+        w2: (num_outputs, num_hiddens); b2: (num_outputs,).
+        x: one input, shape (num_inputs,).
+
+    Returns:
+        ``(x0, s1, x1, s2, x2)`` with shapes (num_inputs,), (num_hiddens,) twice
+        and (num_outputs,) twice.
+    """
+    _check_params(w1, b1, w2, b2)
+    check_tensor(x, "x", shape=(w1.shape[1],), dtype=w1.dtype)
+    x0 = x
+    s1 = w1.mv(x0) + b1
+    x1 = sigma(s1)
+    s2 = w2.mv(x1) + b2
+    x2 = sigma(s2)
+    return x0, s1, x1, s2, x2
+
+
+def backward_pass(
+    w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor, b2: torch.Tensor,
+    t: torch.Tensor,
+    x: torch.Tensor, s1: torch.Tensor, x1: torch.Tensor, s2: torch.Tensor, x2: torch.Tensor,
+    dl_dw1: torch.Tensor, dl_db1: torch.Tensor, dl_dw2: torch.Tensor, dl_db2: torch.Tensor,
+) -> None:
+    """Add one sample's gradient of ``loss(x2, t)`` to the four accumulators, in place.
+
+    Args:
+        w1, b1, w2, b2: the parameters, shapes as in :func:`forward_pass`.
+        t: target, shape (num_outputs,).
+        x, s1, x1, s2, x2: the values returned by :func:`forward_pass`.
+        dl_dw1, dl_db1, dl_dw2, dl_db2: accumulators with the shapes of
+            ``w1, b1, w2, b2``; the sample's gradients are added to them.
+
+    Returns:
+        None (the practical's ``backward_pass`` updates its arguments).
+    """
+    _check_params(w1, b1, w2, b2)
+    check_tensor(t, "t", shape=(w2.shape[0],), dtype=w2.dtype)
+    _check_values(w1, w2, (), x, s1, x1, s2, x2)
+    for name, grad, param in [("dl_dw1", dl_dw1, w1), ("dl_db1", dl_db1, b1),
+                              ("dl_dw2", dl_dw2, w2), ("dl_db2", dl_db2, b2)]:
+        check_tensor(grad, name, shape=tuple(param.shape), dtype=param.dtype)
+    x0 = x
+    dl_dx2 = dloss(x2, t)
+    dl_ds2 = dsigma(s2) * dl_dx2  # (num_outputs,)
+    dl_dx1 = w2.t().mv(dl_ds2)
+    dl_ds1 = dsigma(s1) * dl_dx1  # (num_hiddens,)
+    dl_dw2.add_(dl_ds2.view(-1, 1).mm(x1.view(1, -1)))
+    dl_db2.add_(dl_ds2)
+    dl_dw1.add_(dl_ds1.view(-1, 1).mm(x0.view(1, -1)))
+    dl_db1.add_(dl_ds1)
+
+
+# ------------------------------------------------------------- a whole batch
+
+
+def forward_pass_batch(
+    w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor, b2: torch.Tensor, X: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`forward_pass` for N samples at once, one sample per row.
+
+    Args:
+        w1, b1, w2, b2: the parameters, shapes as in :func:`forward_pass`.
+        X: inputs, shape (N, num_inputs).
+
+    Returns:
+        ``(x0, s1, x1, s2, x2)`` with shapes (N, num_inputs), (N, num_hiddens)
+        twice and (N, num_outputs) twice; row n equals ``forward_pass`` of ``X[n]``.
+    """
+    _check_params(w1, b1, w2, b2)
+    check_tensor(X, "X", shape=("N", w1.shape[1]), dtype=w1.dtype)
+    x0 = X
+    s1 = x0 @ w1.t() + b1
+    x1 = sigma(s1)
+    s2 = x1 @ w2.t() + b2
+    x2 = sigma(s2)
+    return x0, s1, x1, s2, x2
+
+
+def backward_pass_batch(
+    w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor, b2: torch.Tensor,
+    T: torch.Tensor,
+    X: torch.Tensor, s1: torch.Tensor, x1: torch.Tensor, s2: torch.Tensor, x2: torch.Tensor,
+) -> Params:
+    """Gradient of the summed loss ``Σ_n ‖T_n - x2_n‖²`` for a batch, in matrix form.
+
+    Equal to calling :func:`backward_pass` on every row and summing, without
+    the Python loop: the outer products of the per-sample pass become one
+    matrix product over the batch dimension.
+
+    Args:
+        w1, b1, w2, b2: the parameters, shapes as in :func:`forward_pass`.
+        T: targets, shape (N, num_outputs).
+        X, s1, x1, s2, x2: the values returned by :func:`forward_pass_batch`.
+
+    Returns:
+        ``(dl_dw1, dl_db1, dl_dw2, dl_db2)`` with the shapes of ``w1, b1, w2, b2``.
+    """
+    _check_params(w1, b1, w2, b2)
+    check_tensor(X, "X", ndim=2)
+    check_tensor(T, "T", shape=(X.shape[0], w2.shape[0]), dtype=w2.dtype)
+    _check_values(w1, w2, (X.shape[0],), X, s1, x1, s2, x2)
+    dl_dx2 = dloss(x2, T)
+    dl_ds2 = dsigma(s2) * dl_dx2  # (N, num_outputs)
+    dl_dx1 = dl_ds2 @ w2  # (N, num_hiddens)
+    dl_ds1 = dsigma(s1) * dl_dx1  # (N, num_hiddens)
+    dl_dw2 = dl_ds2.t() @ x1  # (num_outputs, num_hiddens)
+    dl_db2 = dl_ds2.sum(0)
+    dl_dw1 = dl_ds1.t() @ X  # (num_hiddens, num_inputs)
+    dl_db1 = dl_ds1.sum(0)
+    return dl_dw1, dl_db1, dl_dw2, dl_db2
+
+
+# ------------------------------------------------------------- helpers
+
+
+def init_parameters(
+    num_inputs: int, num_hiddens: int, num_outputs: int, *,
+    eps: float = 1e-6, generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32, device: torch.device | str | None = None,
+) -> Params:
+    """The practical's initialisation: every weight and bias drawn from N(0, eps).
+
+    ``eps`` is the standard deviation (the practical calls ``normal_(0, eps)``).
+
+    Returns:
+        ``(w1, b1, w2, b2)`` with shapes (num_hiddens, num_inputs),
+        (num_hiddens,), (num_outputs, num_hiddens), (num_outputs,).
+    """
+    for name, value in [("num_inputs", num_inputs), ("num_hiddens", num_hiddens),
+                        ("num_outputs", num_outputs)]:
+        check_positive_int(value, name)
+    if not eps >= 0:
+        raise ValueError(f"eps must be a standard deviation >= 0, got {eps!r}")
+    shapes = [(num_hiddens, num_inputs), (num_hiddens,), (num_outputs, num_hiddens), (num_outputs,)]
+    params = tuple(
+        torch.randn(shape, generator=generator, dtype=dtype).mul_(eps).to(device) for shape in shapes
+    )
+    return params  # type: ignore[return-value]
+
+
+def gradients_per_sample(
+    w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor, b2: torch.Tensor,
+    X: torch.Tensor, T: torch.Tensor,
+) -> Params:
+    """The practical's way to get a batch gradient: one forward and backward pass per sample.
+
+    Resets four accumulators to zero, then loops over the rows of ``X`` (this
+    Python loop is the point: it is what :func:`backward_pass_batch` removes).
+
+    Args:
+        w1, b1, w2, b2: the parameters.
+        X: inputs, shape (N, num_inputs); T: targets, shape (N, num_outputs).
+
+    Returns:
+        ``(dl_dw1, dl_db1, dl_dw2, dl_db2)`` summed over the N samples.
+    """
+    _check_params(w1, b1, w2, b2)
+    check_tensor(X, "X", shape=("N", w1.shape[1]), dtype=w1.dtype)
+    check_tensor(T, "T", shape=(X.shape[0], w2.shape[0]), dtype=w2.dtype)
+    grads = tuple(torch.zeros_like(p) for p in (w1, b1, w2, b2))
+    for n in range(X.shape[0]):
+        x0, s1, x1, s2, x2 = forward_pass(w1, b1, w2, b2, X[n])
+        backward_pass(w1, b1, w2, b2, T[n], x0, s1, x1, s2, x2, *grads)
+    return grads  # type: ignore[return-value]
