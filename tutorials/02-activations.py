@@ -116,9 +116,10 @@ device
 #
 # $$
 # \max_z \sigma'(z) = \tfrac12 \cdot \tfrac12 = \tfrac14, \qquad
-# \max_z \tanh'(z) = 1 - 0^2 = 1, \qquad
-# \operatorname{ReLU}'(z) \in \{0, 1\}.
+# \max_z \tanh'(z) = 1 - 0^2 = 1,
 # $$
+#
+# and $\operatorname{ReLU}'(z) \in \{0, 1\}$.
 #
 # Away from 0 both $\sigma'$ and $\tanh'$ decay like $e^{-|z|}$ and $e^{-2|z|}$: from
 # $\sigma'(z) = e^{-|z|}/(1+e^{-|z|})^2$, for large $|z|$, $\sigma'(z) \approx e^{-|z|}$.
@@ -260,7 +261,7 @@ print("0 in grid:", bool((z == 0).any()))
 # Both forms of the tanh derivative, $1 - \tanh^2$ and $4/(e^{z}+e^{-z})^2$, agree as well:
 
 # %%
-compare("1-tanh^2 vs 4/(..)^2", tanh_grad(z), dsigma(z))
+_ = compare("1-tanh^2 vs 4/(..)^2", tanh_grad(z), dsigma(z))
 
 # %% [markdown]
 # ## Plot
@@ -282,7 +283,7 @@ plt.show()
 # ### Exercise 2.3: each function with its derivative
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.2), sharex=True)
+fig, axes = plt.subplots(1, 3, figsize=(7.6, 2.9), sharex=True)
 for ax, (name, f, df) in zip(
     axes,
     [
@@ -313,7 +314,7 @@ plt.show()
 
 # %%
 def sci(v):
-    """A number for LaTeX: 6 significant digits, or scientific notation if tiny or huge."""
+    """A number for LaTeX: 6 significant digits, scientific if tiny or huge."""
     if v == 0:
         return "0"
     exponent = math.floor(math.log10(abs(v)))
@@ -322,18 +323,18 @@ def sci(v):
     return rf"{v / 10**exponent:.3f} \times 10^{{{exponent}}}"
 
 
-z_table = torch.tensor([-10.0, -5.0, 0.0, 5.0, 10.0], dtype=torch.float64, device=device)
+f64 = dict(dtype=torch.float64, device=device)
+z_table = torch.tensor([-10.0, -5.0, 0.0, 5.0, 10.0], **f64)
 s_table = sigmoid(z_table)
 ds_table = sigmoid_grad(z_table)
-ratio = ds_table / sigmoid_grad(torch.zeros(1, dtype=torch.float64, device=device))
+ratio = ds_table / sigmoid_grad(torch.zeros(1, **f64))
+columns = zip(z_table.tolist(), s_table.tolist(), ds_table.tolist(), ratio.tolist())
 rows = [
     f"| ${fmt(zi)}$ | ${sci(si)}$ | ${sci(di)}$ | ${sci(ri)}$ |"
-    for zi, si, di, ri in zip(z_table.tolist(), s_table.tolist(), ds_table.tolist(), ratio.tolist())
+    for zi, si, di, ri in columns
 ]
-show_markdown(
-    "| $z$ | $\\sigma(z)$ | $\\sigma'(z)$ | $\\sigma'(z) / \\sigma'(0)$ |\n|---:|---:|---:|---:|\n"
-    + "\n".join(rows)
-)
+header = r"| $z$ | $\sigma(z)$ | $\sigma'(z)$ | $\sigma'(z) / \sigma'(0)$ |"
+show_markdown(header + "\n|---:|---:|---:|---:|\n" + "\n".join(rows))
 
 # %% [markdown]
 # ### Exercise 2.4 (b): what happens when $|z|$ is large?
@@ -391,7 +392,8 @@ def deep_gradients(f, init_var, num_layers=30, width=64, batch=256):
     X = torch.randn(batch, width, generator=g).to(device)
     h, zs = X, []
     for _ in range(num_layers):
-        W = (torch.randn(width, width, generator=g) * math.sqrt(init_var / width)).to(device)
+        W = torch.randn(width, width, generator=g) * math.sqrt(init_var / width)
+        W = W.to(device)
         z_l = (h @ W.T).requires_grad_()  # (batch, width)
         zs.append(z_l)
         h = f(z_l)
@@ -401,7 +403,7 @@ def deep_gradients(f, init_var, num_layers=30, width=64, batch=256):
     return torch.stack([zl.detach() for zl in zs]), (norms / norms[-1]).cpu()
 
 
-results = {}
+results, rows = {}, []
 for name, f, df, var in [
     ("sigmoid", sigmoid, sigmoid_grad, 1.0),
     ("tanh", tanh, tanh_grad, 1.0),
@@ -409,30 +411,32 @@ for name, f, df, var in [
 ]:
     z_layers, grad_ratio = deep_gradients(f, var)
     mean_deriv = df(z_layers).mean(dim=(1, 2)).cpu()  # (num_layers,)
-    # product over the layers between layer l and the output (both included)
+    # product over the layers from layer l to the output (both included)
     path_product = torch.flip(torch.cumprod(torch.flip(mean_deriv, [0]), 0), [0])
-    results[name] = (mean_deriv, path_product, grad_ratio)
-    print(
-        f"{name:8s} mean f'(z) per layer: {mean_deriv.mean().item():.3f}   "
-        f"product over 30 layers: {path_product[0].item():.2e}   "
-        f"gradient at layer 1 / layer 30: {grad_ratio[0].item():.2e}"
-    )
+    results[name] = (path_product, grad_ratio)
+    mean = mean_deriv.mean().item()
+    prod, first = path_product[0].item(), grad_ratio[0].item()
+    rows.append(f"| {name} | {mean:.3f} | ${sci(prod)}$ | ${sci(first)}$ |")
+show_markdown(
+    "| activation | mean $f'(z_l)$ | product over 30 layers "
+    "| gradient at layer 1 / layer 30 |\n|---|---:|---:|---:|\n" + "\n".join(rows)
+)
 
 # %% [markdown]
 # Both quantities against the number of layers the gradient travels through (log scale):
 
 # %%
 layers_back = torch.arange(30, 0, -1)  # layer 1 is 30 layers from the output
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.6), sharey=True)
-ax1.plot(depths, bound_sigmoid, ":", color=plot.COLORS[3], label="bound $4^{-L}$ (sigmoid)")
-for name, (_, path_product, grad_ratio) in results.items():
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.6, 3.6), sharey=True)
+ax1.plot(depths, bound_sigmoid, ":", color=plot.COLORS[3], label="$4^{-L}$")
+for name, (path_product, grad_ratio) in results.items():
     ax1.plot(layers_back, path_product, label=name)
     ax2.plot(layers_back, grad_ratio, label=name)
 ax1.set_title(r"product of mean $f'(z_l)$")
-ax2.set_title(r"true gradient $\|\partial \mathcal{L}/\partial z_l\|$, relative")
+ax2.set_title(r"relative $\|\partial \mathcal{L}/\partial z_l\|$")
 for ax in (ax1, ax2):
     ax.set_yscale("log")
-    ax.set_xlabel("layers between $z_l$ and the output")
+    ax.set_xlabel("layers from $z_l$ to the output")
 ax1.legend(fontsize=8)
 plt.show()
 
@@ -441,8 +445,8 @@ plt.show()
 #
 # Training changes each weight in proportion to its gradient. Through the sigmoid, every layer
 # multiplies the gradient by at most $\tfrac14$, and the measurement shows the realistic factor
-# is close to that best case (the mean $\sigma'$ printed above): after 30 layers the activation
-# factors alone have shrunk the gradient by the number printed above, and the true gradient
+# is close to that best case (the mean $\sigma'$ in the table): after 30 layers the activation
+# factors alone have shrunk the gradient by the factor in the table, and the true gradient
 # of the first layer (right panel) is smaller than the last layer's by a similar order of
 # magnitude. With one learning rate for all layers, the first layers then barely move while
 # the last ones train: the network behaves like a shallow one sitting on top of random
@@ -450,8 +454,8 @@ plt.show()
 #
 # Tanh is centred at 0 and its derivative reaches 1, so its mean factor per layer is much
 # larger and the gradient decays far more slowly (the tanh curves). ReLU's factor is 1 on
-# every active unit; on average half the units are active (the mean of about $\tfrac12$
-# printed above), and He initialisation's variance $2/n$ exactly compensates that half, so the
+# every active unit; on average about half the units are active (its mean $f'$ in the
+# table), and He initialisation's variance $2/n$ exactly compensates that half, so the
 # true gradient stays of order 1 through all 30 layers (the nearly flat ReLU curve on the
 # right). This is why ReLU replaced the sigmoid in hidden layers.
 #
@@ -466,7 +470,11 @@ plt.show()
 # which keep their digits in the tails, hence "approx" rather than "exact" in places):
 
 # %%
-mine = {"sigmoid": (sigmoid, sigmoid_grad), "tanh": (tanh, tanh_grad), "relu": (relu, relu_grad)}
+mine = {
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "relu": (relu, relu_grad),
+}
 for name, (f_mine, df_mine) in mine.items():
     f_lab, df_lab = activations.get_activation(name)
     compare(name, f_lab(z_wide), f_mine(z_wide))

@@ -58,10 +58,12 @@ device
 # layer and no activation at the output:
 #
 # $$
-# \mathbf{z}^{(1)} = \mathbf{W}^{(1)}\mathbf{x} + \mathbf{b}^{(1)}, \qquad
-# \mathbf{a}^{(1)} = \operatorname{ReLU}\bigl(\mathbf{z}^{(1)}\bigr), \qquad
-# z^{(2)} = \mathbf{w}^{(2)\top}\mathbf{a}^{(1)} + b^{(2)}, \qquad
-# a^{(2)} = z^{(2)} .
+# \begin{aligned}
+# \mathbf{z}^{(1)} &= \mathbf{W}^{(1)}\mathbf{x} + \mathbf{b}^{(1)}, &
+# \mathbf{a}^{(1)} &= \operatorname{ReLU}\bigl(\mathbf{z}^{(1)}\bigr), \\
+# z^{(2)} &= \mathbf{w}^{(2)\top}\mathbf{a}^{(1)} + b^{(2)}, &
+# a^{(2)} &= z^{(2)} .
+# \end{aligned}
 # $$
 #
 # Row $i$ of $\mathbf{W}^{(1)}$ holds the weights of hidden unit $i$, so
@@ -81,7 +83,8 @@ b2 = torch.tensor(0.3)
 
 def col(v):
     """A vector as a LaTeX column."""
-    return r"\begin{bmatrix}" + r" \\ ".join(fmt(t) for t in v.tolist()) + r"\end{bmatrix}"
+    entries = r" \\ ".join(fmt(t) for t in v.tolist())
+    return r"\begin{bmatrix}" + entries + r"\end{bmatrix}"
 
 
 def mat(M):
@@ -103,7 +106,8 @@ def term(w, v):
 # (a) pre-activation of the hidden layer, one row of W1 per hidden unit
 z1 = W1 @ x + b1
 rows = [
-    " + ".join(term(W1[i, j].item(), x[j].item()) for j in range(2)) + f" + {num(b1[i].item())}"
+    " + ".join(term(W1[i, j].item(), x[j].item()) for j in range(2))
+    + f" + {num(b1[i].item())}"
     for i in range(2)
 ]
 show_math(
@@ -142,8 +146,9 @@ z2 = w2 @ a1 + b2
 a2 = z2
 out_terms = " + ".join(term(w2[i].item(), a1[i].item()) for i in range(2))
 show_math(
-    rf"z^{{(2)}} = \mathbf{{w}}^{{(2)\top}}\mathbf{{a}}^{{(1)}} + b^{{(2)}}"
-    rf" = {out_terms} + {num(b2.item())} = {fmt(z2.item())}, \qquad a^{{(2)}} = z^{{(2)}} = {fmt(a2.item())}"
+    r"\begin{aligned} z^{(2)} &= \mathbf{w}^{(2)\top}\mathbf{a}^{(1)} + b^{(2)}"
+    rf" = {out_terms} + {num(b2.item())} = {fmt(z2.item())}, \\"
+    rf" a^{{(2)}} &= z^{{(2)}} = {fmt(a2.item())} \end{{aligned}}"
 )
 
 # %% [markdown]
@@ -155,7 +160,11 @@ show_math(
 #
 # $$
 # \#\text{params}(d_\text{in} \to d_\text{out}) = d_\text{in} \cdot d_\text{out} + d_\text{out},
-# \qquad
+# $$
+#
+# and a network with layer sizes $[d_0, d_1, \dots, d_L]$ has
+#
+# $$
 # \#\text{params}([d_0, d_1, \dots, d_L]) = \sum_{l=1}^{L} \bigl(d_{l-1}\, d_l + d_l\bigr).
 # $$
 #
@@ -241,7 +250,8 @@ model
 # ### Exercise 4.2: the untrained network on XOR
 #
 # (a) The XOR data set of the sheet is `labkit.datasets.xor()`; (b), (c) pass it through the
-# network with its random initial weights:
+# network with its random initial weights. "class" is the prediction, 1 if the output
+# exceeds 0.5:
 
 # %%
 X, y = xor()
@@ -249,7 +259,7 @@ X, y = X.to(device), y.to(device)
 with torch.no_grad():
     y_hat = model(X)  # (4, 1)
 for xi, yi, oi in zip(X.tolist(), y.flatten().tolist(), y_hat.flatten().tolist()):
-    print(f"x = {xi}   target {yi:.0f}   output {oi:+.4f}   predicted class {int(oi > 0.5)}")
+    print(f"x = {xi}  target {yi:.0f}  output {oi:+.4f}  class {int(oi > 0.5)}")
 
 # %% [markdown]
 # ## Check
@@ -275,17 +285,22 @@ def count_by_formula(dims):
     return sum(d_in * d_out + d_out for d_in, d_out in zip(dims[:-1], dims[1:]))
 
 
-def formula_latex(dims):
-    parts = [f"({d_in} \\cdot {d_out} + {d_out})" for d_in, d_out in zip(dims[:-1], dims[1:])]
-    return " + ".join(parts) + f" = {count_by_formula(dims)}"
+def formula_latex(name, dims):
+    pairs = zip(dims[:-1], dims[1:])
+    parts = " + ".join(f"({d_in} \\cdot {d_out} + {d_out})" for d_in, d_out in pairs)
+    return (
+        rf"\begin{{aligned}} \#\text{{params}}({name}) &= {parts} \\"
+        rf" &= {count_by_formula(dims)} \end{{aligned}}"
+    )
 
 
 dims = [2, 4, 1]
-show_math(r"\#\text{params}(SimpleMLP(2, 4, 1)) = " + formula_latex(dims))
+show_math(formula_latex(r"\texttt{SimpleMLP(2, 4, 1)}", dims))
 for name, p in model.named_parameters():
     print(f"{name:11s} shape {str(tuple(p.shape)):8s} numel {p.numel()}")
 n_numel = sum(p.numel() for p in model.parameters())
-print("numel total:", n_numel, "  formula:", count_by_formula(dims), "  equal:", n_numel == count_by_formula(dims))
+n_formula = count_by_formula(dims)
+print(f"numel total: {n_numel}  formula: {n_formula}  equal: {n_numel == n_formula}")
 
 # %% [markdown]
 # ## Plot
@@ -302,7 +317,7 @@ gx, gy = torch.meshgrid(xs, xs, indexing="xy")  # each (200, 200)
 grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)  # (40000, 2)
 with torch.no_grad():
     scores = model(grid.to(device)).reshape(gx.shape).cpu()  # (200, 200)
-print(f"output range on the grid: [{scores.min().item():.3f}, {scores.max().item():.3f}]")
+print(f"output range on the grid: [{scores.min():.3f}, {scores.max():.3f}]")
 
 fig, ax = plt.subplots(figsize=(4.6, 4.0))
 filled = ax.contourf(gx, gy, scores, levels=20, cmap="coolwarm", alpha=0.75)
@@ -310,7 +325,10 @@ if scores.min() < 0.5 < scores.max():
     ax.contour(gx, gy, scores, levels=[0.5], colors=["#8a8f98"], linewidths=1.5)
 Xc, yc = X.cpu(), y.cpu().flatten()
 for c, color in [(0, "#1d4ed8"), (1, "#b91c1c")]:
-    ax.scatter(*Xc[yc == c].T, s=40, color=color, edgecolor="white", label=f"class {c}", zorder=3)
+    ax.scatter(
+        *Xc[yc == c].T, s=40, color=color, edgecolor="white", label=f"class {c}",
+        zorder=3,
+    )
 ax.set_xlabel("$x_1$")
 ax.set_ylabel("$x_2$")
 ax.set_title("untrained SimpleMLP(2, 4, 1)")
@@ -347,7 +365,8 @@ plt.show()
 # multiplying out its weights, on 1000 random inputs:
 
 # %%
-linear_net = nn.Sequential(nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 1)).to(device)
+linear_net = nn.Sequential(nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 1))
+linear_net = linear_net.to(device)
 W, b = torch.eye(2, device=device), torch.zeros(2, device=device)
 with torch.no_grad():
     for layer in linear_net:  # W <- W_l W,  b <- W_l b + b_l
@@ -391,12 +410,13 @@ print("collapsed map: W =", W.cpu(), " b =", b.cpu())
 
 # %%
 dims_q3 = [10, 50, 50, 5]
-show_math(r"\#\text{params}([10, 50, 50, 5]) = " + formula_latex(dims_q3))
+show_math(formula_latex("[10, 50, 50, 5]", dims_q3))
 mlp_q3 = nn.Sequential(
     nn.Linear(10, 50), nn.ReLU(), nn.Linear(50, 50), nn.ReLU(), nn.Linear(50, 5)
 )
 n_q3 = sum(p.numel() for p in mlp_q3.parameters())
-print("numel total:", n_q3, "  formula:", count_by_formula(dims_q3), "  equal:", n_q3 == count_by_formula(dims_q3))
+n_formula_q3 = count_by_formula(dims_q3)
+print(f"numel total: {n_q3}  formula: {n_formula_q3}  equal: {n_q3 == n_formula_q3}")
 
 # %% [markdown]
 # <details><summary>Answer</summary>
@@ -441,23 +461,35 @@ torch.manual_seed(0)
 logreg = nn.Linear(2, 1).to(device)
 losses_logreg = train(logreg)
 losses_mlp = train(model)  # the SimpleMLP from above, seeded with 0 as well
-with torch.no_grad():
-    print("targets:            ", y.flatten().tolist())
-    print("logistic regression:", [round(p, 4) for p in sigmoid(logreg(X)).flatten().tolist()])
-    print("SimpleMLP(2, 4, 1): ", [round(p, 4) for p in sigmoid(model(X)).flatten().tolist()])
-print(f"accuracy: logistic regression {xor_accuracy(logreg):.0%}, SimpleMLP {xor_accuracy(model):.0%}")
-print(f"final loss: logistic regression {losses_logreg[-1]:.4f}, SimpleMLP {losses_mlp[-1]:.4f}")
+print("targets:            ", y.flatten().tolist())
+for name, net, losses in [
+    ("logistic regression", logreg, losses_logreg),
+    ("SimpleMLP(2, 4, 1)", model, losses_mlp),
+]:
+    with torch.no_grad():
+        probs = [round(p, 4) for p in sigmoid(net(X)).flatten().tolist()]
+    print(f"{name + ':':20s} {probs}")
+    print(f"{'':20s} accuracy {xor_accuracy(net):.0%}, final loss {losses[-1]:.4f}")
 print(f"ln 2 = {torch.log(torch.tensor(2.0)).item():.4f}")
 
 # %%
-prob_levels = torch.linspace(0, 1, 21).tolist()  # one colour scale for both models
-fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.6))
-plot.plot_loss(losses_logreg, ax=axes[0], label="logistic regression", xlabel="step", logy=True)
-plot.plot_loss(losses_mlp, ax=axes[0], label="SimpleMLP(2, 4, 1)", xlabel="step", logy=True)
-for ax, net, title in [(axes[1], logreg, "logistic regression"), (axes[2], model, "SimpleMLP(2, 4, 1)")]:
+ax = plot.plot_loss(losses_logreg, label="logistic regression", xlabel="step")
+plot.plot_loss(losses_mlp, ax=ax, label="SimpleMLP(2, 4, 1)", xlabel="step", logy=True)
+plt.show()
+
+# %% [markdown]
+# Their decision boundaries, on one colour scale from 0 to 1:
+
+# %%
+prob_levels = torch.linspace(0, 1, 21).tolist()
+fig, axes = plt.subplots(1, 2, figsize=(8.6, 3.8))
+for ax, net, title in [
+    (axes[0], logreg, "logistic regression"),
+    (axes[1], model, "SimpleMLP(2, 4, 1)"),
+]:
     plot.decision_boundary(
-        lambda P, net=net: sigmoid(net(P.to(device))), X.cpu(), y.cpu(),
-        ax=ax, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5), title=title, levels=prob_levels,
+        lambda P, net=net: sigmoid(net(P.to(device))), X.cpu(), y.cpu(), ax=ax,
+        xlim=(-0.5, 1.5), ylim=(-0.5, 1.5), title=title, levels=prob_levels,
     )
 plt.show()
 
@@ -466,7 +498,9 @@ plt.show()
 # everywhere on the square, and the grey line only marks where that hair changes sign. The
 # MLP's ReLU units have cut out a band that contains exactly the two class-1 points.
 #
-# One run could be luck. The same comparison from ten initialisations (seeds 0–9):
+# One run could be luck. The same comparison from ten initialisations (seeds 0–9). For
+# logistic regression the table also gives how far its outputs get from $\tfrac12$; for the
+# MLP, how many hidden units are "dead" after training (explained in the answer below):
 
 # %%
 rows = []
@@ -479,16 +513,14 @@ for seed in range(10):
     mlp_loss = train(mlp)[-1]
     with torch.no_grad():
         spread = (sigmoid(lr_model(X)) - 0.5).abs().max().item()
-        dead = (mlp.fc1(X) <= 0).all(dim=0).sum().item()  # hidden units off on all 4 points
-    rows.append((seed, lr_loss, spread, xor_accuracy(lr_model), mlp_loss, xor_accuracy(mlp), dead))
-show_markdown(
-    "| seed | logistic regression: loss | $\\max_n \\lvert \\hat y_n - \\tfrac12 \\rvert$ | accuracy "
-    "| SimpleMLP: loss | accuracy | dead hidden units |\n|---:|---:|---:|---:|---:|---:|---:|\n"
-    + "\n".join(
-        f"| {s} | {a:.4f} | {sp:.1e} | {b:.0%} | {c:.4f} | {d:.0%} | {n} of 4 |"
-        for s, a, sp, b, c, d, n in rows
-    )
-)
+        dead = (mlp.fc1(X) <= 0).all(dim=0).sum().item()  # off on all 4 points
+    lr_acc, mlp_acc = xor_accuracy(lr_model), xor_accuracy(mlp)
+    rows.append((seed, lr_loss, spread, lr_acc, mlp_loss, mlp_acc, dead))
+print(f"{'':4s} | {'logistic regression':>29s} | SimpleMLP(2, 4, 1)")
+print(f"seed | {'loss':>6s}  {'max|y_hat-1/2|':>14s}  {'acc.':>5s} | {'loss':>6s}  {'acc.':>5s}"
+      "  dead units")
+for s, a, sp, b, c, d, n in rows:
+    print(f"{s:4d} | {a:6.4f}  {sp:14.1e}  {b:5.0%} | {c:6.4f}  {d:5.0%}  {n} of 4")
 print(f"XOR solved: logistic regression {sum(r[3] == 1.0 for r in rows)}/10, "
       f"SimpleMLP {sum(r[5] == 1.0 for r in rows)}/10")
 
@@ -501,7 +533,7 @@ print(f"XOR solved: logistic regression {sum(r[3] == 1.0 for r in rows)}/10, "
 # $\tfrac12$ for all four inputs (up to the tiny deviations in the table) with a loss equal to
 # $\ln 2$ (the values printed above). Which side of $\tfrac12$ each output falls on is then
 # decided by where the optimiser happens to stop, a tiny distance from the optimum, so its
-# accuracy column is chance, scattered around 50 %; it never reaches 100 %. Its
+# accuracy is chance, scattered around 50 %; it never reaches 100 %. Its
 # decision-boundary plot is flat: the model says "one half" everywhere.
 #
 # One hidden layer fixes this. The hidden ReLU units fold the plane so that the output layer's
