@@ -517,8 +517,8 @@ for seed in range(10):
     lr_acc, mlp_acc = xor_accuracy(lr_model), xor_accuracy(mlp)
     rows.append((seed, lr_loss, spread, lr_acc, mlp_loss, mlp_acc, dead))
 print(f"{'':4s} | {'logistic regression':>29s} | SimpleMLP(2, 4, 1)")
-print(f"seed | {'loss':>6s}  {'max|y_hat-1/2|':>14s}  {'acc.':>5s} | {'loss':>6s}  {'acc.':>5s}"
-      "  dead units")
+lr_head = f"{'loss':>6s}  {'max|y_hat-1/2|':>14s}  {'acc.':>5s}"
+print(f"seed | {lr_head} | {'loss':>6s}  {'acc.':>5s}  dead units")
 for s, a, sp, b, c, d, n in rows:
     print(f"{s:4d} | {a:6.4f}  {sp:14.1e}  {b:5.0%} | {c:6.4f}  {d:5.0%}  {n} of 4")
 print(f"XOR solved: logistic regression {sum(r[3] == 1.0 for r in rows)}/10, "
