@@ -242,7 +242,7 @@ class SimpleMLP(nn.Module):
         return out
 
 
-torch.manual_seed(0)  # the initial weights; training below starts from the same ones
+torch.manual_seed(0)  # the initial weights; training below starts from these
 model = SimpleMLP(2, 4, 1).to(device)
 model
 
@@ -474,7 +474,8 @@ print(f"ln 2 = {torch.log(torch.tensor(2.0)).item():.4f}")
 
 # %%
 ax = plot.plot_loss(losses_logreg, label="logistic regression", xlabel="step")
-plot.plot_loss(losses_mlp, ax=ax, label="SimpleMLP(2, 4, 1)", xlabel="step", logy=True)
+plot.plot_loss(losses_mlp, ax=ax, label="SimpleMLP(2, 4, 1)", xlabel="step",
+               logy=True)
 plt.show()
 
 # %% [markdown]
