@@ -460,8 +460,7 @@ plt.show()
 
 # %%
 show_math(r",\quad ".join(
-    [rf"x = {fmt(x6)}", rf"y = {fmt(y6)}", rf"z = {fmt(z6)}"]
-    + [rf"{k} = {fmt(v)}" for k, v in inter6.items()]
+    [rf"{k} = {fmt(v.item())}" for k, v in {"x": x6, "y": y6, "z": z6, **inter6}.items()]
 ))
 
 # %% [markdown]
@@ -508,8 +507,8 @@ def report(name, analytic, autograd):
 # %%
 with torch.no_grad():
     dz_dx = 4 * x
-show_math(rf"\frac{{dz}}{{dx}}\Big|_{{x={fmt(x)}}} = 4 \cdot {fmt(x)} = {fmt(dz_dx)},"
-          rf"\qquad z = 2 \cdot {fmt(x)}^2 + 3 = {fmt(z)}")
+show_math(rf"\frac{{dz}}{{dx}}\Big|_{{x={fmt(x.item())}}} = 4 \cdot {fmt(x.item())} = {fmt(dz_dx)},"
+          rf"\qquad z = 2 \cdot {fmt(x.item())}^2 + 3 = {fmt(z.item())}")
 report("dz/dx", dz_dx, x.grad)
 
 # %% [markdown]
@@ -517,8 +516,8 @@ report("dz/dx", dz_dx, x.grad)
 
 # %%
 with torch.no_grad():
-    show_math(rf"f'(1) = 2\,({fmt(x2)} - 2) = {fmt(f2_grad(x2))},\qquad"
-              rf"\frac{{dy}}{{dx}}\Big|_{{x = {fmt(x3)}}} = 2 \cdot {fmt(x3)} = {fmt(2 * x3)}")
+    show_math(rf"f'(1) = 2\,({fmt(x2.item())} - 2) = {fmt(f2_grad(x2))},\qquad"
+              rf"\frac{{dy}}{{dx}}\Big|_{{x = {fmt(x3.item())}}} = 2 \cdot {fmt(x3.item())} = {fmt(2 * x3.item())}")
     report("f'(1)", f2_grad(x2), x2.grad)
     report("dy/dx", 2 * x3, x3.grad)
 
@@ -530,7 +529,7 @@ with torch.no_grad():
 # %%
 with torch.no_grad():
     show_math(
-        rf"a = {fmt(a4)},\ b = e^{{a}} = {fmt(b4)},\ c = 1 + b = {fmt(c4)},\ s = 1/c = {fmt(s4)};"
+        rf"a = {fmt(a4.item())},\ b = e^{{a}} = {fmt(b4.item())},\ c = 1 + b = {fmt(c4.item())},\ s = 1/c = {fmt(s4.item())};"
         rf"\qquad \frac{{\partial s}}{{\partial x}} = -\frac{{1}}{{c^2}}\cdot 1 \cdot e^{{a}} \cdot (-1)"
         rf" = {fmt(grad_sigmoid_manual(x4), 6)}"
     )
@@ -558,7 +557,7 @@ with torch.no_grad():
 with torch.no_grad():
     dz_da = 4 + 30 * a1
     dz_db = 6 + 27 * b1**2
-show_math(rf"\frac{{dz}}{{da}}\Big|_{{a = {fmt(a1)}}} = 4 + 30 \cdot {fmt(a1)} = {fmt(dz_da)}")
+show_math(rf"\frac{{dz}}{{da}}\Big|_{{a = {fmt(a1.item())}}} = 4 + 30 \cdot {fmt(a1.item())} = {fmt(dz_da)}")
 report("dz/da", dz_da, a1.grad)
 
 # %% [markdown]
@@ -579,7 +578,7 @@ with torch.no_grad():
         ("sigmoid", sig, torch.sigmoid(sig["v"]) * (1 - torch.sigmoid(sig["v"]))),
     ]:
         analytic = slope * 1 * n["x"]
-        rows.append(f"| {label} | ${fmt(n['v'])}$ | ${fmt(slope, 6)}$ | ${fmt(n['x'])}$ "
+        rows.append(f"| {label} | ${fmt(n['v'].item())}$ | ${fmt(slope, 6)}$ | ${fmt(n['x'])}$ "
                     f"| ${fmt(analytic, 6)}$ | ${fmt(n['w'].grad, 6)}$ |")
         report(f"da/dw {label.replace('$', '')}", analytic, n["w"].grad)
 show_markdown("| neuron | $v$ | activation slope | $x$ | $da/dw$ by hand | autograd |\n"
@@ -603,8 +602,8 @@ report("f'(x)", df_ex4, x_ex4.grad)
 with torch.no_grad():
     terms = [32 * x5**3, 9 * x5**2, 14 * x5, torch.tensor(6.0)]
     dy_dx5 = sum(terms)
-show_math(rf"\frac{{dy}}{{dx}}\Big|_{{x={fmt(x5)}}} = 32 \cdot {fmt(x5)}^3 + 9 \cdot {fmt(x5)}^2"
-          rf" + 14 \cdot {fmt(x5)} + 6 = " + " + ".join(fmt(t) for t in terms) + f" = {fmt(dy_dx5)}")
+show_math(rf"\frac{{dy}}{{dx}}\Big|_{{x={fmt(x5.item())}}} = 32 \cdot {fmt(x5.item())}^3 + 9 \cdot {fmt(x5.item())}^2"
+          rf" + 14 \cdot {fmt(x5.item())} + 6 = " + " + ".join(fmt(t) for t in terms) + f" = {fmt(dy_dx5)}")
 report("dy/dx", dy_dx5, x5.grad)
 
 # %% [markdown]
@@ -628,12 +627,12 @@ with torch.no_grad():
     sech2 = 1 - torch.tanh(e6) ** 2
     show_math(
         rf"\frac{{\partial f}}{{\partial x}} = (1 - \tanh^2 e)\cdot\frac{{1}}{{d+1}}\cdot z\cdot\frac{{1}}{{b}}\cdot 2"
-        rf" = {fmt(sech2, 6)}\cdot\frac{{1}}{{{fmt(d6, 6)} + 1}}\cdot {fmt(z6)}\cdot\frac{{1}}{{{fmt(b6, 6)}}}\cdot 2"
+        rf" = {fmt(sech2, 6)}\cdot\frac{{1}}{{{fmt(d6.item(), 6)} + 1}}\cdot {fmt(z6.item())}\cdot\frac{{1}}{{{fmt(b6.item(), 6)}}}\cdot 2"
         rf" = {fmt(df_dx, 6)}"
     )
     show_math(
         rf"\frac{{\partial f}}{{\partial y}} = (1 - \tanh^2 e)\cdot\frac{{1}}{{d+1}}\cdot z\cdot\frac{{-a}}{{b^2}}\cdot \cos y"
-        rf" = {fmt(sech2, 6)}\cdot\frac{{1}}{{{fmt(d6, 6)} + 1}}\cdot {fmt(z6)}\cdot\frac{{-{fmt(a6)}}}{{{fmt(b6, 6)}^2}}"
+        rf" = {fmt(sech2, 6)}\cdot\frac{{1}}{{{fmt(d6.item(), 6)} + 1}}\cdot {fmt(z6.item())}\cdot\frac{{-{fmt(a6.item())}}}{{{fmt(b6.item(), 6)}^2}}"
         rf"\cdot {fmt(torch.cos(y6), 6)} = {fmt(df_dy, 6)}"
     )
 

@@ -418,6 +418,7 @@ with torch.no_grad():
 print(f"in original units: w = {w7.item():.4f}, b = {b7.item():.4f}, boundary x* = -b/w = {boundary7.item():.2f}")
 print("p(y=1|x):", [round(p, 3) for p in p7.tolist()])
 print("accuracy:", ((p7 >= 0.5).float() == y7).float().mean().item())
+print("midpoint of the gap between the classes:", ((x7[y7 == 0].max() + x7[y7 == 1].min()) / 2).item())
 
 # %% [markdown]
 # ## Check
@@ -634,7 +635,7 @@ ax2.legend()
 plt.show()
 
 # %% [markdown]
-# Left: the sheet's rate drops the loss by two orders of magnitude in a few epochs (the steep
+# Left: the sheet's rate drops the loss by orders of magnitude in a few epochs (the steep
 # $w$-direction) and then almost stops: the remaining gap lies along the flat direction, which
 # shrinks by a factor $1 - \eta\lambda_{\min}$ per epoch. A rate just above the bound diverges
 # exponentially instead, with the loss growing by $(\eta\lambda_{\max}-1)^2$ per epoch. Right:
@@ -720,8 +721,8 @@ plt.show()
 # <details><summary>Answer</summary>
 #
 # It does not diverge: the bound $2/\lambda_{\max}$ computed from the data lies above it. But
-# it **crawls**: with $x$ up to 20 the Hessian's eigenvalues are two to three orders of
-# magnitude apart, so after the slope is found the intercept creeps towards $b^*$ by a tiny
+# it **crawls**: with $x$ up to 20 the Hessian's eigenvalues are far apart (the condition
+# number $\kappa$ in the Plot section's table), so after the slope is found the intercept creeps towards $b^*$ by a tiny
 # fraction per epoch and 100 epochs leave it far from $b^*$ (Check table, Plot section). The
 # sheet's own worked problem uses the same data. Raising $\eta$ helps only up to the bound;
 # just above it the loss explodes. Standardising $x$ makes the eigenvalues equal, so one
@@ -767,7 +768,7 @@ plt.show()
 # gradient descent keeps growing them and the loss creeps towards 0 forever. The boundary
 # itself settles; continuing to train only sharpens the sigmoid. (For separable data, gradient
 # descent on the logistic loss tends towards the maximum-margin boundary, here the midpoint of
-# the gap.)
+# the gap, printed next to $x^*$.)
 #
 # </details>
 
