@@ -105,4 +105,7 @@ def set_palette(page, scheme: str) -> None:
 def load_all_images(page) -> None:
     """Make lazy images load now and wait for them (for checks and full-page shots)."""
     page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
-    page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=15000)
+    page.wait_for_function(
+        "Array.from(document.images).every(i => i.complete && (i.naturalWidth > 0 || !i.currentSrc))",
+        timeout=15000,
+    )

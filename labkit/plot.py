@@ -120,7 +120,8 @@ def decision_boundary(
         X: points, shape (N, 2).
         y: integer or 0/1 labels, shape (N,) or (N, 1).
         ax: axes to draw into; a new figure when ``None``.
-        xlim, ylim: grid range; defaults to the data range plus a margin.
+        xlim: x range of the grid; defaults to the data range plus a margin.
+        ylim: y range of the grid; defaults to the data range plus a margin.
         resolution: grid points per axis.
         levels: contour levels passed to ``contourf``.
         title: axes title.
