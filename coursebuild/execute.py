@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -88,8 +89,12 @@ def execute_tutorial(tutorial: Tutorial, kernel_name: str = "python3") -> tuple[
     nb = read_notebook(tutorial)
     env = {**os.environ, **KERNEL_ENV}
     with tempfile.TemporaryDirectory(prefix=f"labkit-{tutorial.stem}-") as workdir:
+        # IPC sockets inside the working directory: local only, and no ipykernel
+        # warning about unencrypted TCP in every build log.
+        km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(workdir, "kernel"))
         client = NotebookClient(
             nb,
+            km=km,
             kernel_name=kernel_name,
             timeout=CELL_TIMEOUT_S,
             allow_errors=False,
@@ -99,9 +104,12 @@ def execute_tutorial(tutorial: Tutorial, kernel_name: str = "python3") -> tuple[
         start = time.perf_counter()
         try:
             client.execute(env=env, cwd=workdir)
+            seconds = time.perf_counter() - start
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
             raise TutorialError(_describe_failure(tutorial, nb, exc)) from None
-        seconds = time.perf_counter() - start
+        finally:
+            if km.has_kernel:  # a client given its kernel manager leaves shutting down to us
+                km.shutdown_kernel(now=True)
     return nb, seconds
 
 

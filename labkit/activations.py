@@ -8,7 +8,7 @@ Each function ``f`` sits beside its derivative ``f_grad``; both take a
 floating-point tensor ``z`` of any shape and return a tensor of the same shape,
 applied element-wise. They are written with elementary tensor operations only
 (no ``torch.sigmoid``, ``torch.tanh`` or ``torch.relu``), and autograd can
-differentiate through them, so they can also be used inside ``nn.Module``\\ s.
+differentiate through them, so they can also be used inside ``nn.Module`` subclasses.
 
 Numerical stability: ``exp`` is only ever applied to non-positive numbers, so
 nothing overflows for large ``|z|``. Each formula is evaluated in two branches
