@@ -55,10 +55,7 @@ __all__ = [
 SPLITS = ("small", "lab", "full")
 
 #: One line of credit to print wherever MNIST images are shown.
-CREDIT = (
-    "MNIST: Yann LeCun, Corinna Cortes and Christopher J.C. Burges, "
-    "the MNIST database of handwritten digits, CC BY-SA 3.0."
-)
+CREDIT = "MNIST: Yann LeCun, Corinna Cortes and Christopher J.C. Burges (CC BY-SA 3.0)."
 
 #: Where the official test files ship inside the package.
 DATA_DIR = Path(__file__).resolve().parent / "data" / "mnist"

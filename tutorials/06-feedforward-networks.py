@@ -43,6 +43,8 @@
 # %%
 import copy
 import math
+import textwrap
+import time
 
 import matplotlib.pyplot as plt
 import torch
@@ -114,9 +116,11 @@ device
 # $\nabla\ell(\theta_{k-1}) = \nabla\ell(\theta_0) + O(\eta)$, and
 #
 # $$
-# \theta_4 = \theta_0 - \eta \sum_{i=1}^{4} \nabla \ell_i(\theta_0) + O(\eta^2)
-# = \theta_0 - 4\eta\, \nabla L(\theta_0) + O(\eta^2),
+# \begin{aligned}
+# \theta_4 &= \theta_0 - \eta \sum_{i=1}^{4} \nabla \ell_i(\theta_0) + O(\eta^2) \\
+# &= \theta_0 - 4\eta\, \nabla L(\theta_0) + O(\eta^2),
 # \qquad L = \tfrac14 \textstyle\sum_i \ell_i .
+# \end{aligned}
 # $$
 #
 # So one full-batch gradient step on the mean loss with learning rate $4\eta$ moves the
@@ -144,10 +148,12 @@ device
 # layers with ReLU to ten class scores (logits):
 #
 # $$
-# \mathbf{h}_1 = \operatorname{ReLU}(W_1\mathbf{x} + \mathbf{b}_1), \quad
-# \mathbf{h}_2 = \operatorname{ReLU}(W_2\mathbf{h}_1 + \mathbf{b}_2), \quad
-# \mathbf{o} = W_3\mathbf{h}_2 + \mathbf{b}_3, \quad
-# \hat c = \arg\max_j o_j,
+# \begin{aligned}
+# \mathbf{h}_1 &= \operatorname{ReLU}(W_1\mathbf{x} + \mathbf{b}_1), &
+# \mathbf{h}_2 &= \operatorname{ReLU}(W_2\mathbf{h}_1 + \mathbf{b}_2), \\
+# \mathbf{o} &= W_3\mathbf{h}_2 + \mathbf{b}_3, &
+# \hat c &= \arg\max_j o_j,
+# \end{aligned}
 # $$
 #
 # trained with the cross-entropy $-\log \operatorname{softmax}(\mathbf{o})_{c}$ of the true
@@ -196,7 +202,7 @@ model
 
 # %%
 def count_by_formula(layer_sizes: list[int]) -> tuple[int, str]:
-    """P = sum over layers of n_in * n_out + n_out, and the sum written out in LaTeX."""
+    """P = sum over layers of n_in * n_out + n_out, and that sum in LaTeX."""
     terms = list(zip(layer_sizes[:-1], layer_sizes[1:]))
     latex = " + ".join(rf"({a} \cdot {b} + {b})" for a, b in terms)
     return sum(a * b + b for a, b in terms), latex
@@ -237,7 +243,7 @@ loss_fn = nn.MSELoss()
 lr = 0.03
 
 
-def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer: torch.optim.Optimizer) -> float:
+def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer) -> float:
     total_loss = 0.0
     for inputs, labels in loader:
         outputs = model(inputs)  # 1. forward
@@ -298,26 +304,30 @@ def train_full_batch(model: nn.Module, lr: float, num_epochs: int) -> list[float
 lr_full_batch = 4 * lr
 model_full_batch = XORModel(nn.Sigmoid).to(device)
 model_full_batch.load_state_dict(initial_state)
-losses_full_batch = train_full_batch(model_full_batch, lr_full_batch, num_epochs_sheet)
+losses_full_batch = train_full_batch(model_full_batch, lr_full_batch,
+                                     num_epochs_sheet)
 print(f"full-batch learning rate 4 * {lr} = {lr_full_batch:g}")
 
+to_vector = nn.utils.parameters_to_vector
 theta_0 = torch.cat([p.flatten() for p in initial_state.values()])  # (9,)
-theta_sheet = nn.utils.parameters_to_vector(model.parameters()).detach()  # (9,)
-theta_full = nn.utils.parameters_to_vector(model_full_batch.parameters()).detach()  # (9,)
-print(f"distance moved from the initial weights: batch size 1 {(theta_sheet - theta_0).norm():.4f}, "
-      f"full batch {(theta_full - theta_0).norm():.4f}")
-print(f"distance between the two end points: {(theta_sheet - theta_full).norm():.4f}")
-print(f"cosine of the angle between the two moves: "
-      f"{nn.functional.cosine_similarity(theta_sheet - theta_0, theta_full - theta_0, dim=0):.4f}")
+move_sheet = to_vector(model.parameters()).detach() - theta_0  # (9,)
+move_full = to_vector(model_full_batch.parameters()).detach() - theta_0  # (9,)
+cosine = nn.functional.cosine_similarity(move_sheet, move_full, dim=0)
+print(f"distance moved, batch size 1: {move_sheet.norm():.4f}")
+print(f"distance moved, full batch:   {move_full.norm():.4f}")
+print(f"distance between the end points: {(move_sheet - move_full).norm():.4f}")
+print(f"cosine of the angle between the two moves: {cosine:.4f}")
 
 # %% [markdown]
-# Both loops move the weights in nearly the same direction and by a similar distance (the
-# cosine printed above is close to 1), but they do not end at the same point: on the plateau
-# where the network starts, the mean gradient is small while the four per-example gradients
-# are large and pull in different directions, so the $O(\eta^2)$ terms and the random order
-# matter. The full-batch loop is the noise-free version of the sheet's loop, not a replica
-# of it. Now the budget. The sheet's plan for the experiments of
-# this page costs this many optimizer steps:
+# Measured on all four examples, the two loops follow the same loss curve (first plot of the
+# Plot section) and move the weights in a similar direction (the cosine printed above), but they
+# do not end at the same point: on the plateau where the network starts, the mean gradient is
+# small while the four per-example gradients are large and pull in different directions, so the
+# $O(\eta^2)$ terms and the random order matter. The full-batch loop is the noise-free version
+# of the sheet's loop, not a replica of it.
+#
+# Now the budget. The sheet's plan for the experiments of this page costs this many optimizer
+# steps:
 
 # %%
 num_epochs = 10_000
@@ -325,15 +335,29 @@ num_seeds = 20
 variants = {"sigmoid": nn.Sigmoid, "ReLU": nn.ReLU}
 steps_sheet = num_epochs * len(X) // batch_size * num_seeds * len(variants)
 steps_stacked = num_epochs
+num_nets = num_seeds * len(variants)
 print(f"batch size 1, one network at a time: {steps_sheet:,} optimizer steps")
-print(f"full batch, {num_seeds * len(variants)} networks stacked: {steps_stacked:,} optimizer steps")
+print(f"full batch, {num_nets} networks stacked: {steps_stacked:,} optimizer steps")
 
 # %% [markdown]
-# A step of a tiny network costs tens of microseconds of Python and PyTorch overhead, no matter
-# how small the network, so the first line would take many minutes while this page has about
-# 20 seconds. The second line fits: full-batch steps with learning rate $4\eta$ and all
-# networks stacked into one. Everything else (10,000 epochs, MSE, SGD, the initial weights)
-# is the sheet's.
+# A step of a tiny network costs a fixed amount of Python and PyTorch overhead, however small
+# the network. Timing 50 epochs of the sheet's loop on this machine (a timing cell: its numbers
+# change from run to run) and multiplying out:
+
+# %% tags=["timing"]
+probe = copy.deepcopy(model)
+probe_optimizer = torch.optim.SGD(probe.parameters(), lr=lr)
+start = time.perf_counter()
+for _ in range(50):
+    train_one_epoch(probe, train_data_loader, probe_optimizer)
+seconds_per_step = (time.perf_counter() - start) / (50 * len(X))
+print(f"{seconds_per_step * 1e6:.0f} µs per batch-size-1 step")
+print(f"the sheet's plan: about {steps_sheet * seconds_per_step / 60:.0f} minutes")
+
+# %% [markdown]
+# This page has about 20 seconds. The second plan fits: full-batch steps with learning rate
+# $4\eta$ and all networks stacked into one. Everything else (10,000 epochs, MSE, SGD, the
+# initial weights) is the sheet's.
 #
 # ### Exercises 1 and 2 at scale: 20 seeds, sigmoid and ReLU
 #
@@ -349,12 +373,17 @@ class StackedXOR(nn.Module):
 
     def __init__(self, nets: list[XORModel]):
         super().__init__()
-        self.W1 = nn.Parameter(torch.stack([n.linear1.weight.detach() for n in nets]))  # (S, 2, 2)
-        self.b1 = nn.Parameter(torch.stack([n.linear1.bias.detach() for n in nets])[:, None])  # (S, 1, 2)
-        self.W2 = nn.Parameter(torch.stack([n.linear2.weight.detach() for n in nets]))  # (S, 1, 2)
-        self.b2 = nn.Parameter(torch.stack([n.linear2.bias.detach() for n in nets])[:, None])  # (S, 1, 1)
-        is_relu = torch.tensor([isinstance(n.activation1, nn.ReLU) for n in nets])
-        self.register_buffer("is_relu", is_relu.reshape(-1, 1, 1).to(self.W1.device))  # (S, 1, 1)
+
+        def stacked(get) -> nn.Parameter:
+            return nn.Parameter(torch.stack([get(n).detach() for n in nets]))
+
+        self.W1 = stacked(lambda n: n.linear1.weight)  # (S, 2, 2)
+        self.b1 = stacked(lambda n: n.linear1.bias[None])  # (S, 1, 2)
+        self.W2 = stacked(lambda n: n.linear2.weight)  # (S, 1, 2)
+        self.b2 = stacked(lambda n: n.linear2.bias[None])  # (S, 1, 1)
+        relu = [isinstance(n.activation1, nn.ReLU) for n in nets]
+        is_relu = torch.tensor(relu, device=self.W1.device).reshape(-1, 1, 1)
+        self.register_buffer("is_relu", is_relu)  # (S, 1, 1)
 
     def hidden_pre_activation(self, X: torch.Tensor) -> torch.Tensor:
         X = X.expand(len(self.W1), *X.shape)  # (S, N, 2)
@@ -367,7 +396,8 @@ class StackedXOR(nn.Module):
 
     def net(self, s: int) -> XORModel:
         """Network s as an ordinary XORModel."""
-        single = XORModel(nn.ReLU if self.is_relu[s] else nn.Sigmoid).to(self.W1.device)
+        activation = nn.ReLU if self.is_relu[s] else nn.Sigmoid
+        single = XORModel(activation).to(self.W1.device)
         with torch.no_grad():
             single.linear1.weight.copy_(self.W1[s])
             single.linear1.bias.copy_(self.b1[s, 0])
@@ -388,7 +418,7 @@ stack = StackedXOR(nets)
 X_dev, Y_dev = X.to(device), Y.to(device)
 with torch.no_grad():
     compare("stack(X) vs nets", stack(X_dev), torch.stack([n(X_dev) for n in nets]))
-    compare("net 0 vs model", nets[0].linear1.weight, initial_state["linear1.weight"])
+    compare("net 0 vs model", to_vector(nets[0].parameters()), theta_0)
 stack.W1.shape
 
 # %% [markdown]
@@ -399,7 +429,7 @@ stack.W1.shape
 # %%
 def train_stack(stack: StackedXOR, lr: float, num_epochs: int) -> torch.Tensor:
     optimizer = torch.optim.SGD(stack.parameters(), lr=lr)
-    losses = torch.empty(num_epochs, len(stack.W1), device=X_dev.device)  # (num_epochs, S)
+    losses = torch.empty(num_epochs, len(stack.W1), device=X_dev.device)  # (E, S)
     for epoch in range(num_epochs):
         y_hat = stack(X_dev).squeeze(-1)  # 1. forward, (S, 4)
         loss_per_net = ((y_hat - Y_dev) ** 2).mean(dim=1)  # 2. loss, (S,)
@@ -410,8 +440,13 @@ def train_stack(stack: StackedXOR, lr: float, num_epochs: int) -> torch.Tensor:
     return losses.cpu()
 
 
+start = time.perf_counter()
 stack_losses = train_stack(stack, lr_full_batch, num_epochs)
+seconds_stacked = time.perf_counter() - start
 stack_losses.shape
+
+# %% tags=["timing"]
+print(f"{num_nets} networks, {num_epochs:,} epochs: {seconds_stacked:.1f} s")
 
 # %% [markdown]
 # Which runs solved XOR? A run solves it when all four outputs lie on the right side of 0.5.
@@ -429,38 +464,52 @@ with torch.no_grad():
 solved = ((y_hat_all > 0.5).float() == Y).all(dim=1)  # (S,)
 unit_off = (Z1_all <= 0).all(dim=1)  # (S, 2) dead units
 unit_on = (Z1_all > 0).all(dim=1)  # (S, 2) units linear on the data
-net_is_linear = (unit_off | unit_on).all(dim=1)  # (S,) no unit bends between the points
+net_is_linear = (unit_off | unit_on).all(dim=1)  # (S,) no bend between the points
 silent = (Z1_all <= 0).all(dim=2)  # (S, 4) inputs on which every unit is off
 # Two silent inputs with different targets get the same output b2: at best 0.5 for both.
 stuck = (silent & (Y == 1)).any(dim=1) & (silent & (Y == 0)).any(dim=1)  # (S,)
 final_loss = stack_losses[-1]  # (S,)
 reached = stack_losses < 0.01  # (num_epochs, S)
-epochs_to_fit = torch.where(reached.any(dim=0), reached.float().argmax(dim=0) + 1, -1)  # (S,)
+first_epoch = reached.float().argmax(dim=0) + 1  # (S,)
+epochs_to_fit = torch.where(reached.any(dim=0), first_epoch, -1)  # (S,)
 is_relu = torch.tensor([name == "ReLU" for name, _ in labels])
 
-rows = ["| seed | sigmoid: final loss | solved | ReLU: final loss | solved "
-        "| dead units | linear units | silent inputs |", "|---:|---:|:---:|---:|:---:|---:|---:|---:|"]
+
+def verdict(k: int) -> str:
+    return "solved" if solved[k] else "failed"
+
+
+print("      sigmoid            ReLU               ReLU units        silent")
+print("seed  final loss        final loss         dead  always on   inputs")
 for k, seed in enumerate(seeds):
-    s, r = k, num_seeds + k
-    rows.append(f"| {seed} | {final_loss[s]:.4f} | {'yes' if solved[s] else 'no'} "
-                f"| {final_loss[r]:.4f} | {'yes' if solved[r] else 'no'} | {int(unit_off[r].sum())} "
-                f"| {int(unit_on[r].sum())} | {int(silent[r].sum())} |")
-show_markdown("\n".join(rows))
+    sig, rel = k, num_seeds + k
+    print(f"{seed:>4}  {final_loss[sig]:.4f} {verdict(sig):<8}  "
+          f"{final_loss[rel]:.4f} {verdict(rel):<8}   {int(unit_off[rel].sum()):>4}"
+          f"  {int(unit_on[rel].sum()):>9}   {int(silent[rel].sum()):>6}")
+
+# %% [markdown]
+# Per variant: how many runs solved XOR, the median final loss, and, over the solved runs, the
+# median number of epochs until the loss first fell below 0.01 ("epochs to fit").
 
 # %%
-summary_rows = ["| activation | runs | solved XOR | median final loss "
-                "| median epochs to loss < 0.01 (solved runs) |", "|---|---:|---:|---:|---:|"]
+summary_rows = ["| activation | solved XOR | median final loss | epochs to fit |",
+                "|---|---:|---:|---:|"]
 for name in variants:
     mask = is_relu if name == "ReLU" else ~is_relu
     fitted = epochs_to_fit[mask & solved]
-    summary_rows.append(f"| {name} | {int(mask.sum())} | {int(solved[mask].sum())} "
-                        f"| {final_loss[mask].median():.4f} | {int(fitted.median()):,} |")
+    summary_rows.append(f"| {name} | {int(solved[mask].sum())} of {int(mask.sum())} "
+                        f"| {final_loss[mask].median():.4f} "
+                        f"| {int(fitted.median()):,} |")
 show_markdown("\n".join(summary_rows))
 failed_relu = is_relu & ~solved
-print(f"failed ReLU runs: {int(failed_relu.sum())}")
-print(f"  linear on the data (every unit dead or always on): {int((failed_relu & net_is_linear).sum())}")
-print(f"  two silent inputs with different targets:         {int((failed_relu & stuck).sum())}")
-print(f"  either:                                           {int((failed_relu & (net_is_linear | stuck)).sum())}")
+causes = {
+    "linear on the data (each unit dead or always on)": net_is_linear,
+    "two silent inputs with different targets": stuck,
+    "either": net_is_linear | stuck,
+}
+print(f"failed ReLU runs: {int(failed_relu.sum())}, of which")
+for cause, mask in causes.items():
+    print(f"  {cause:<50} {int((failed_relu & mask).sum()):>3}")
 
 # %% [markdown]
 # ### Exercise 4: MNIST with two hidden layers
@@ -471,10 +520,13 @@ print(f"  either:                                           {int((failed_relu & 
 
 # %%
 data = mnist.load_mnist("lab")
-print(data.description)
+print(textwrap.fill(data.description, 80))
 print(mnist.CREDIT)
-print("X_train", tuple(data.X_train.shape), data.X_train.dtype, "| y_train", tuple(data.y_train.shape))
-print("X_test ", tuple(data.X_test.shape), data.X_test.dtype, "| y_test ", tuple(data.y_test.shape))
+for split_name in ("train", "test"):
+    X_part = getattr(data, f"X_{split_name}")
+    y_part = getattr(data, f"y_{split_name}")
+    print(f"X_{split_name}: {tuple(X_part.shape)} {X_part.dtype}, "
+          f"y_{split_name}: {tuple(y_part.shape)} {y_part.dtype}")
 
 # %% [markdown]
 # The network, 784 → 128 → 64 → 10 with ReLU, and its parameter count both ways:
@@ -487,7 +539,8 @@ mnist_model = nn.Sequential(
     nn.Linear(num_hiddens1, num_hiddens2), nn.ReLU(),
     nn.Linear(num_hiddens2, num_outputs),
 ).to(device)
-mnist_formula, mnist_latex = count_by_formula([num_inputs, num_hiddens1, num_hiddens2, num_outputs])
+sizes = [num_inputs, num_hiddens1, num_hiddens2, num_outputs]
+mnist_formula, mnist_latex = count_by_formula(sizes)
 show_math(rf"P = {mnist_latex} = {mnist_formula:,}".replace(",", "{,}"))
 print(mnist_model)
 print("sum of numel:", count_by_numel(mnist_model), "| formula:", mnist_formula)
@@ -500,17 +553,18 @@ print("sum of numel:", count_by_numel(mnist_model), "| formula:", mnist_formula)
 
 # %%
 mnist_epochs = 8
-loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=64, shuffle=True,
-                    generator=torch.Generator().manual_seed(0))
+loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=64,
+                    shuffle=True, generator=torch.Generator().manual_seed(0))
 mnist_optimizer = torch.optim.SGD(mnist_model.parameters(), lr=0.05, momentum=0.9)
 history = {"train loss": [], "test loss": [], "test accuracy": []}
 for epoch in range(mnist_epochs):
-    train_loss = train.train_epoch(mnist_model, loader, nn.CrossEntropyLoss(), mnist_optimizer, device)
+    train_loss = train.train_epoch(mnist_model, loader, nn.CrossEntropyLoss(),
+                                   mnist_optimizer, device)
     test_loss, test_acc = train.evaluate(mnist_model, data.X_test, data.y_test)
     for key, value in zip(history, (train_loss, test_loss, test_acc)):
         history[key].append(value)
-    print(f"epoch {epoch + 1}: train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
-          f"test accuracy {test_acc:.2%}")
+    print(f"epoch {epoch + 1}: train loss {train_loss:.4f}, "
+          f"test loss {test_loss:.4f}, test accuracy {test_acc:.2%}")
 
 # %%
 mnist_model.eval()
@@ -519,7 +573,8 @@ with torch.no_grad():
 y_pred = logits_test.argmax(dim=1)  # (2000,)
 cm = train.confusion_matrix(data.y_test, y_pred, num_classes=10)
 train_acc = train.evaluate(mnist_model, data.X_train, data.y_train)[1]
-print(f"train accuracy {train_acc:.2%}, test accuracy {train.accuracy(logits_test, data.y_test):.2%}")
+test_acc = train.accuracy(logits_test, data.y_test)
+print(f"train accuracy {train_acc:.2%}, test accuracy {test_acc:.2%}")
 cm
 
 # %% [markdown]
@@ -548,9 +603,11 @@ for name, net in trained.items():
     by_hand[name] = H @ W2.T + b2  # (4, 1)
     with torch.no_grad():
         compare(f"{name} by hand", by_hand[name], net(X_dev))
-        compare(f"{name} vs stack", net(X_dev), stack(X_dev)[labels.index((name, 42))])
-print("sigmoid outputs by hand:", by_hand["sigmoid"].flatten().cpu())
-print("ReLU outputs by hand:   ", by_hand["ReLU"].flatten().cpu())
+        compare(f"{name} vs stack", net(X_dev),
+                stack(X_dev)[labels.index((name, 42))])
+for name, outputs in by_hand.items():
+    values = ", ".join(f"{v:.6f}" for v in outputs.flatten().tolist())
+    print(f"{name:<8} outputs by hand for X: {values}")
 
 
 # %% [markdown]
@@ -559,7 +616,8 @@ print("ReLU outputs by hand:   ", by_hand["ReLU"].flatten().cpu())
 
 # %%
 def vec(v: torch.Tensor) -> str:
-    return r"\begin{pmatrix}" + r" \\ ".join(fmt(x) for x in v.tolist()) + r"\end{pmatrix}"
+    body = r" \\ ".join(fmt(x) for x in v.tolist())
+    return r"\begin{pmatrix}" + body + r"\end{pmatrix}"
 
 
 def mat(m: torch.Tensor) -> str:
@@ -578,10 +636,12 @@ W2, b2 = net.linear2.weight.detach(), net.linear2.bias.detach()
 z = W1 @ x + b1  # (2,)
 h = torch.sigmoid(z)  # (2,)
 y_hat = W2 @ h + b2  # (1,)
-show_math(rf"\mathbf{{z}} = W_1\mathbf{{x}} + \mathbf{{b}}_1 = {mat(W1.cpu())}{vec(x.cpu())} + {vec(b1.cpu())}"
-          rf" = {vec(z.cpu())}")
-show_math(rf"\mathbf{{h}} = \sigma(\mathbf{{z}}) = {vec(h.cpu())}, \qquad "
-          rf"\hat y = W_2\mathbf{{h}} + b_2 = {mat(W2.cpu())}{vec(h.cpu())} {signed(b2.item())} = {fmt(y_hat.item(), 6)}")
+W1, b1, W2, z, h, x = W1.cpu(), b1.cpu(), W2.cpu(), z.cpu(), h.cpu(), x.cpu()
+show_math(rf"\mathbf{{z}} = W_1\mathbf{{x}} + \mathbf{{b}}_1"
+          rf" = {mat(W1)}{vec(x)} + {vec(b1)} = {vec(z)}")
+show_math(rf"\mathbf{{h}} = \sigma(\mathbf{{z}}) = {vec(h)}")
+show_math(rf"\hat y = W_2\mathbf{{h}} + b_2 = {mat(W2)}{vec(h)} {signed(b2.item())}"
+          rf" = {fmt(y_hat.item(), 6)}")
 with torch.no_grad():
     print("model(x) =", net(x).item())
 
@@ -595,7 +655,8 @@ with torch.no_grad():
 check_stack = StackedXOR([make_net(seed, nn.Sigmoid) for seed in seeds[:3]])
 train_stack(check_stack, lr_full_batch, num_epochs_sheet)
 single = check_stack.net(0)
-for (name, p_single), p_full in zip(single.named_parameters(), model_full_batch.parameters()):
+for (name, p_single), p_full in zip(single.named_parameters(),
+                                    model_full_batch.parameters()):
     compare(name, p_single, p_full)
 
 # %% [markdown]
@@ -606,7 +667,11 @@ for (name, p_single), p_full in zip(single.named_parameters(), model_full_batch.
 # losses. `accuracy` and `confusion_matrix` are checked against a by-hand count.
 
 # %%
-mse_flat = lambda y_hat, y: loss_fn(y_hat.flatten(), y)  # noqa: E731 (the sheet flattens the output)
+def mse_flat(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return loss_fn(y_hat.flatten(), y)  # the sheet flattens the (B, 1) output
+
+
+
 net_a = make_net(0, nn.Sigmoid)
 net_b = copy.deepcopy(net_a)
 opt_a = torch.optim.SGD(net_a.parameters(), lr=lr)
@@ -614,17 +679,21 @@ opt_b = torch.optim.SGD(net_b.parameters(), lr=lr)
 torch.manual_seed(1)
 epoch_losses_a = [train_one_epoch(net_a, train_data_loader, opt_a) for _ in range(5)]
 torch.manual_seed(1)
-epoch_losses_b = [train.train_epoch(net_b, train_data_loader, mse_flat, opt_b, device) for _ in range(5)]
+epoch_losses_b = [train.train_epoch(net_b, train_data_loader, mse_flat, opt_b)
+                  for _ in range(5)]
 compare("epoch losses", torch.tensor(epoch_losses_b), torch.tensor(epoch_losses_a))
 for (name, p_a), p_b in zip(net_a.named_parameters(), net_b.parameters()):
     compare(name, p_b, p_a)
 
 # %%
 cm_by_hand = torch.zeros(10, 10, dtype=torch.int64)
-cm_by_hand.index_put_((data.y_test, y_pred), torch.ones(len(y_pred), dtype=torch.int64), accumulate=True)
-compare("confusion matrix", train.confusion_matrix(data.y_test, y_pred, 10), cm_by_hand)
-acc_by_hand = cm_by_hand.trace() / cm_by_hand.sum()
-compare("accuracy", torch.tensor(train.accuracy(logits_test, data.y_test)), acc_by_hand.double())
+ones = torch.ones(len(y_pred), dtype=torch.int64)
+cm_by_hand.index_put_((data.y_test, y_pred), ones, accumulate=True)
+cm_labkit = train.confusion_matrix(data.y_test, y_pred, 10)
+compare("confusion matrix", cm_labkit, cm_by_hand)
+acc_by_hand = (cm_by_hand.trace() / cm_by_hand.sum()).double()
+acc_labkit = torch.tensor(train.accuracy(logits_test, data.y_test))
+compare("accuracy", acc_labkit, acc_by_hand)
 print("rows sum to the class counts of the test split:",
       torch.equal(cm_by_hand.sum(dim=1), torch.bincount(data.y_test, minlength=10)))
 
@@ -640,9 +709,10 @@ print("rows sum to the class counts of the test split:",
 # for the *other* examples, which on this plateau pull in different directions.
 
 # %%
-ax = plot.plot_loss(full_losses_sheet, label=f"batch size 1, lr {lr}: loss on all four")
+ax = plot.plot_loss(full_losses_sheet, label=f"batch size 1, lr {lr}: on all four")
 plot.plot_loss(losses_full_batch, ax=ax, label=f"full batch, lr {lr_full_batch:g}")
-ax.plot(losses_sheet, color=plot.COLORS[0], lw=1.0, alpha=0.35, label="batch size 1: the sheet's epoch loss")
+ax.plot(losses_sheet, color=plot.COLORS[0], lw=1.0, alpha=0.35,
+        label="batch size 1: the sheet's epoch loss")
 ax.legend()
 ax.set_ylabel("MSE")
 plt.show()
@@ -659,21 +729,25 @@ plt.show()
 A = torch.cat([X, torch.ones(len(X), 1)], dim=1)  # (4, 3): x1, x2, 1
 coef = torch.linalg.lstsq(A, Y.unsqueeze(1)).solution  # (3, 1)
 constant_loss = ((A @ coef).flatten() - Y).pow(2).mean().item()
-print("best affine fit: w1, w2, b =", [round(c, 6) + 0.0 for c in coef.flatten().tolist()])
-print(f"its MSE {constant_loss:.6f}; MSE of predicting the mean target {Y.var(correction=0).item():.6f}")
+print("best affine fit: w1, w2, b =",
+      [round(c, 6) + 0.0 for c in coef.flatten().tolist()])
+print(f"its MSE: {constant_loss:.6f}")
+print(f"MSE of predicting the mean target: {Y.var(correction=0).item():.6f}")
 fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.6), sharey=True)
 # Log-spaced epochs: the x axis is logarithmic, so 10,000 points per curve would add nothing.
-shown_epochs = torch.logspace(0, math.log10(num_epochs), 400).round().long().unique()  # 1 .. num_epochs
+shown_epochs = torch.logspace(0, math.log10(num_epochs), 400).round().long().unique()
 for ax, name in zip(axes, variants):
     for k, (run_name, seed) in enumerate(labels):
         if run_name == name:
             color = plot.COLORS[2] if solved[k] else plot.COLORS[3]
-            ax.plot(shown_epochs, stack_losses[shown_epochs - 1, k], color=color, lw=1.0, alpha=0.8)
+            ax.plot(shown_epochs, stack_losses[shown_epochs - 1, k], color=color,
+                    lw=1.0, alpha=0.8)
     ax.axhline(constant_loss, color=plot.COLORS[0], ls=":", lw=1.5)
     ax.set_yscale("log")
     ax.set_xscale("log")
     ax.set_xlabel("epoch")
-    ax.set_title(f"{name}: {int(solved[is_relu == (name == 'ReLU')].sum())} of {num_seeds} solved")
+    num_solved = int(solved[is_relu == (name == "ReLU")].sum())
+    ax.set_title(f"{name}: {num_solved} of {num_seeds} solved")
 axes[0].set_ylabel("MSE")
 axes[1].plot([], [], color=plot.COLORS[2], label="solved")
 axes[1].plot([], [], color=plot.COLORS[3], label="not solved")
@@ -687,17 +761,18 @@ plt.show()
 # ReLU run that did solve XOR. The grey line is $\hat y = 0.5$, the decision boundary.
 
 # %%
-first_relu_solved = next(k for k, (name, _) in enumerate(labels) if name == "ReLU" and solved[k])
-shown = [labels.index(("sigmoid", 42)), labels.index(("ReLU", 42)), first_relu_solved]
-fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.9))
+relu_solved = [k for k, (name, _) in enumerate(labels)
+               if name == "ReLU" and solved[k]]
+shown = [labels.index(("sigmoid", 42)), labels.index(("ReLU", 42)), relu_solved[0]]
+fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.4))
 for ax, k in zip(axes, shown):
     net = stack.net(k).cpu()
-    verdict = "solved" if solved[k] else "not solved"
-    plot.decision_boundary(lambda P: net(P), X, Y, ax=ax, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5),
-                           resolution=120, title=f"{labels[k][0]}, seed {labels[k][1]}: {verdict}")
-    ax.get_legend().remove()  # it would sit on top of the point (1, 1); the title says it instead
-fig.suptitle(r"network output $\hat y$; grey line: $\hat y = 0.5$; "
-             "dark blue points: class 0, dark red points: class 1", fontsize=10)
+    name, seed = labels[k]
+    plot.decision_boundary(net, X, Y, ax=ax, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5),
+                           resolution=120, title=f"{name}, seed {seed}: {verdict(k)}")
+    ax.get_legend().remove()  # it would cover the point (1, 1); the suptitle says it
+fig.suptitle(r"output $\hat y$; grey line: $\hat y = 0.5$; "
+             "dark blue points: class 0, dark red: class 1", fontsize=10)
 plt.show()
 
 # %% [markdown]
@@ -713,7 +788,8 @@ for ax in (ax_loss, ax_acc):
 plt.show()
 
 # %%
-train.plot_confusion_matrix(cm, title=f"MNIST 'lab' split: {len(data.y_test):,} test images")
+num_test = len(data.y_test)
+train.plot_confusion_matrix(cm, title=f"MNIST 'lab' split, {num_test:,} test images")
 plt.show()
 
 # %% [markdown]
@@ -726,14 +802,19 @@ counts, flat_index = off_diagonal.flatten().topk(5)
 for count, index in zip(counts.tolist(), flat_index.tolist()):
     print(f"true {index // 10} predicted as {index % 10}: {count} times")
 per_class = cm.diagonal() / cm.sum(dim=1)
-print("per-class accuracy:", ", ".join(f"{c}: {a:.1%}" for c, a in enumerate(per_class.tolist())))
+print("per-class accuracy:")
+for first in (0, 5):
+    row = per_class.tolist()[first : first + 5]
+    print("  ".join(f"{c}: {a:.1%}" for c, a in enumerate(row, start=first)))
 
 # %%
 wrong = (y_pred != data.y_test).nonzero().flatten()[:24]
 titles = [f"{data.y_test[i]} → {y_pred[i]}" for i in wrong.tolist()]
 fig = plot.show_images(data.X_test[wrong], titles, ncols=8)
-fig.suptitle(f"{len(wrong)} misclassified test digits (true → predicted). {mnist.CREDIT}", fontsize=8)
+fig.suptitle(f"{len(wrong)} misclassified test digits (true → predicted)",
+             fontsize=10)
 plt.show()
+print(mnist.CREDIT)
 
 # %% [markdown]
 # ## Answers to the exercise questions
