@@ -54,6 +54,10 @@ def mse_linear(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tenso
         ``(1/N) Σ (X @ w + b − y)²``, shape ().
     """
     _check(X, y, w, b)
+    return _mse(X, y, w, b)
+
+
+def _mse(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return ((X @ w + b - y) ** 2).mean()
 
 
@@ -68,12 +72,21 @@ def mse_linear_grad(
     derivative, so the gradient is the same.
 
     Args:
-        X, y, w, b: as in :func:`mse_linear`.
+        X: inputs, shape (N, num_inputs).
+        y: targets, shape (N,).
+        w: weights, shape (num_inputs,).
+        b: bias, shape ().
 
     Returns:
         ``(dw, db)``: dw of shape (num_inputs,), db of shape ().
     """
     _check(X, y, w, b)
+    return _mse_grad(X, y, w, b)
+
+
+def _mse_grad(
+    X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     e = X @ w + b - y  # (N,)
     n = X.shape[0]
     return 2 / n * (X.T @ e), 2 / n * e.sum()
@@ -112,9 +125,9 @@ def gd_fit(
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     w, b = w.detach().clone(), b.detach().clone()
     losses = torch.empty(num_epochs, dtype=X.dtype, device=X.device)
-    for epoch in range(num_epochs):
-        losses[epoch] = mse_linear(X, y, w, b)
-        dw, db = mse_linear_grad(X, y, w, b)
+    for epoch in range(num_epochs):  # inputs checked once above, not every epoch
+        losses[epoch] = _mse(X, y, w, b)
+        dw, db = _mse_grad(X, y, w, b)
         w = w - lr * dw
         b = b - lr * db
     return w, b, losses
@@ -198,7 +211,8 @@ def unstandardize(
     Args:
         w_z: weights for Z, shape (num_inputs,).
         b_z: bias for Z, shape ().
-        mean, std: as returned by :func:`standardize`, shape (num_inputs,).
+        mean: column means returned by :func:`standardize`, shape (num_inputs,).
+        std: column standard deviations returned by :func:`standardize`, shape (num_inputs,).
 
     Returns:
         ``(w, b)`` for the original inputs, shapes (num_inputs,) and ().

@@ -212,7 +212,7 @@ device
 # %% [markdown]
 # ## Implementation
 #
-# ### What `requires_grad` records
+# ### What autograd records
 #
 # Problem 1 as the sheet writes it. Every result computed from `x` carries a `grad_fn`:
 
@@ -331,7 +331,8 @@ a4 = -x4
 b4 = torch.exp(a4)
 c4 = 1 + b4
 s4 = 1.0 / c4
-draw_graph(s4, {"x": x4, "a": a4, "b": b4, "c": c4, "s": s4}, title="Problem 4: σ(x) = s(c(b(a(x))))")
+p4_names = {"x": x4, "a": a4, "b": b4, "c": c4, "s": s4}
+draw_graph(s4, p4_names, title="Problem 4: σ(x) = s(c(b(a(x))))")
 plt.show()
 
 # %% [markdown]
@@ -388,7 +389,8 @@ def neuron(activation, x_value, w_value, b_value):
 relu_on = neuron(torch.relu, 2.0, 0.5, -0.3)
 relu_off = neuron(torch.relu, 2.0, 0.5, -1.5)
 sig = neuron(torch.sigmoid, 2.0, 0.5, -0.3)
-for n, title in [(relu_on, "Exercise 2: a = ReLU(wx + b)"), (sig, "Exercise 3: a = σ(wx + b)")]:
+for n, title in [(relu_on, "Exercise 2: a = ReLU(wx + b)"),
+                 (sig, "Exercise 3: a = σ(wx + b)")]:
     draw_graph(n["a"], {k: n[k] for k in ("w", "b", "u", "v", "a")}, title=title)
     plt.show()
 
@@ -400,7 +402,8 @@ for n, title in [(relu_on, "Exercise 2: a = ReLU(wx + b)"), (sig, "Exercise 3: a
 for n in (relu_on, relu_off, sig):
     n["a"].backward()
 for label, n in [("ReLU, v > 0", relu_on), ("ReLU, v < 0", relu_off), ("sigmoid", sig)]:
-    print(f"{label:12s} v = {n['v'].item():+.4f}  a = {n['a'].item():.4f}  da/dw (autograd) = {n['w'].grad.item():.6f}")
+    print(f"{label:12s} v = {n['v'].item():+.4f}  a = {n['a'].item():.4f}  "
+          f"da/dw (autograd) = {n['w'].grad.item():.6f}")
 
 # %% [markdown]
 # ### Exercise 4: $f = \exp(-x^2 - 2x - \sin x)$ at several $x$
@@ -459,9 +462,8 @@ plt.show()
 # The forward values, computed above and shown here:
 
 # %%
-show_math(r",\quad ".join(
-    [rf"{k} = {fmt(v.item())}" for k, v in {"x": x6, "y": y6, "z": z6, **inter6}.items()]
-))
+for group in ({"x": x6, "y": y6, "z": z6}, inter6):
+    show_math(r",\quad ".join(rf"{k} = {fmt(v.item())}" for k, v in group.items()))
 
 # %% [markdown]
 # The backward pass by hand, starting from $\bar f = \partial f/\partial f = 1$: each line is
@@ -491,13 +493,19 @@ f6.backward()
 # ## Check
 #
 # Every hand-derived value next to autograd's, with the maximum absolute difference
-# (`labkit.compare`: "exact" when bit-for-bit equal, "approx" within $10^{-6}$).
+# (`labkit.compare`: "exact" when bit-for-bit equal, "approx" within $10^{-6}$). For the
+# LaTeX, `val` turns a one-element tensor into a plain Python number.
 
 # %%
+def val(t):
+    return t.detach().item()
+
+
 def report(name, analytic, autograd):
-    """Print both values and their difference."""
-    analytic = torch.as_tensor(analytic, dtype=autograd.dtype, device=autograd.device).reshape(autograd.shape)
-    print(f"{name}: analytic = {analytic.tolist()}, autograd = {autograd.tolist()}")
+    """Print both values (6 significant digits) and their difference."""
+    analytic = torch.as_tensor(analytic, dtype=autograd.dtype, device=autograd.device)
+    analytic = analytic.reshape(autograd.shape)
+    print(f"{name}: analytic = {val(analytic):.6g}, autograd = {val(autograd):.6g}")
     compare(name, analytic, autograd)
 
 
@@ -507,8 +515,9 @@ def report(name, analytic, autograd):
 # %%
 with torch.no_grad():
     dz_dx = 4 * x
-show_math(rf"\frac{{dz}}{{dx}}\Big|_{{x={fmt(x.item())}}} = 4 \cdot {fmt(x.item())} = {fmt(dz_dx)},"
-          rf"\qquad z = 2 \cdot {fmt(x.item())}^2 + 3 = {fmt(z.item())}")
+xv = val(x)
+show_math(rf"\frac{{dz}}{{dx}}\Big|_{{x={fmt(xv)}}} = 4 \cdot {fmt(xv)}"
+          rf" = {fmt(val(dz_dx))},\qquad z = 2 \cdot {fmt(xv)}^2 + 3 = {fmt(val(z))}")
 report("dz/dx", dz_dx, x.grad)
 
 # %% [markdown]
@@ -516,10 +525,13 @@ report("dz/dx", dz_dx, x.grad)
 
 # %%
 with torch.no_grad():
-    show_math(rf"f'(1) = 2\,({fmt(x2.item())} - 2) = {fmt(f2_grad(x2))},\qquad"
-              rf"\frac{{dy}}{{dx}}\Big|_{{x = {fmt(x3.item())}}} = 2 \cdot {fmt(x3.item())} = {fmt(2 * x3.item())}")
-    report("f'(1)", f2_grad(x2), x2.grad)
-    report("dy/dx", 2 * x3, x3.grad)
+    df2 = f2_grad(x2)
+    dy3 = 2 * x3
+show_math(rf"f'(1) = 2\,({fmt(val(x2))} - 2) = {fmt(val(df2))},\qquad"
+          rf"\frac{{dy}}{{dx}}\Big|_{{x = {fmt(val(x3))}}} = 2 \cdot {fmt(val(x3))}"
+          rf" = {fmt(val(dy3))}")
+report("f'(1)", df2, x2.grad)
+report("dy/dx", dy3, x3.grad)
 
 # %% [markdown]
 # ### Problem 4
@@ -528,12 +540,12 @@ with torch.no_grad():
 
 # %%
 with torch.no_grad():
-    show_math(
-        rf"a = {fmt(a4.item())},\ b = e^{{a}} = {fmt(b4.item())},\ c = 1 + b = {fmt(c4.item())},\ s = 1/c = {fmt(s4.item())};"
-        rf"\qquad \frac{{\partial s}}{{\partial x}} = -\frac{{1}}{{c^2}}\cdot 1 \cdot e^{{a}} \cdot (-1)"
-        rf" = {fmt(grad_sigmoid_manual(x4), 6)}"
-    )
-    report("ds/dx", grad_sigmoid_manual(x4), x4.grad)
+    ds_dx = grad_sigmoid_manual(x4)
+show_math(rf"a = {fmt(val(a4))},\quad b = e^{{a}} = {fmt(val(b4))},\quad "
+          rf"c = 1 + b = {fmt(val(c4))},\quad s = 1/c = {fmt(val(s4))}")
+show_math(rf"\frac{{\partial s}}{{\partial x}} = -\frac{{1}}{{c^2}}\cdot 1 \cdot e^{{a}}"
+          rf"\cdot (-1) = {fmt(val(ds_dx), 6)}")
+report("ds/dx", ds_dx, x4.grad)
 
 # %% [markdown]
 # And on 101 points of $[-6, 6]$ at once, against autograd through `sigmoid`, against the closed
@@ -557,7 +569,9 @@ with torch.no_grad():
 with torch.no_grad():
     dz_da = 4 + 30 * a1
     dz_db = 6 + 27 * b1**2
-show_math(rf"\frac{{dz}}{{da}}\Big|_{{a = {fmt(a1.item())}}} = 4 + 30 \cdot {fmt(a1.item())} = {fmt(dz_da)}")
+av = val(a1)
+show_math(rf"\frac{{dz}}{{da}}\Big|_{{a = {fmt(av)}}} = 4 + 30 \cdot {fmt(av)}"
+          rf" = {fmt(val(dz_da))}")
 report("dz/da", dz_da, a1.grad)
 
 # %% [markdown]
@@ -570,40 +584,46 @@ report("dz/db", dz_db, b1.grad)
 # ### Exercises 2 and 3
 
 # %%
-with torch.no_grad():
-    rows = []
-    for label, n, slope in [
-        ("ReLU, $v > 0$", relu_on, (relu_on["v"] > 0).double()),
-        ("ReLU, $v < 0$", relu_off, (relu_off["v"] > 0).double()),
-        ("sigmoid", sig, torch.sigmoid(sig["v"]) * (1 - torch.sigmoid(sig["v"]))),
-    ]:
+rows = []
+for label, n in [("ReLU, $v > 0$", relu_on), ("ReLU, $v < 0$", relu_off), ("sigmoid", sig)]:
+    with torch.no_grad():
+        v = n["v"]
+        if n is sig:
+            slope = torch.sigmoid(v) * (1 - torch.sigmoid(v))
+        else:
+            slope = (v > 0).to(v.dtype)
         analytic = slope * 1 * n["x"]
-        rows.append(f"| {label} | ${fmt(n['v'].item())}$ | ${fmt(slope, 6)}$ | ${fmt(n['x'])}$ "
-                    f"| ${fmt(analytic, 6)}$ | ${fmt(n['w'].grad, 6)}$ |")
-        report(f"da/dw {label.replace('$', '')}", analytic, n["w"].grad)
-show_markdown("| neuron | $v$ | activation slope | $x$ | $da/dw$ by hand | autograd |\n"
-              "|---|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
+    rows.append(f"| {label} | ${fmt(val(v))}$ | ${fmt(val(slope), 6)}$ "
+                f"| ${fmt(val(analytic), 6)}$ | ${fmt(val(n['w'].grad), 6)}$ |")
+    report(f"da/dw {label.replace('$', '')}", analytic, n["w"].grad)
+show_markdown("| neuron | $v$ | slope | $da/dw$ by hand | autograd |\n"
+              "|---|---:|---:|---:|---:|\n" + "\n".join(rows))
 
 # %% [markdown]
 # ### Exercise 4
+#
+# The table shows both values at every point; `compare` gives the largest difference.
 
 # %%
 with torch.no_grad():
-    df_ex4 = -(2 * x_ex4 + 2 + torch.cos(x_ex4)) * torch.exp(-x_ex4**2 - 2 * x_ex4 - torch.sin(x_ex4))
-    rows = [f"| ${fmt(xi)}$ | ${fmt(fi, 6)}$ | ${fmt(ai, 6)}$ | ${fmt(gi, 6)}$ |"
-            for xi, fi, ai, gi in zip(x_ex4.tolist(), f_ex4.tolist(), df_ex4.tolist(), x_ex4.grad.tolist())]
-show_markdown("| $x$ | $f(x)$ | $f'(x)$ by hand | autograd |\n|---:|---:|---:|---:|\n" + "\n".join(rows))
-report("f'(x)", df_ex4, x_ex4.grad)
+    df_ex4 = -(2 * x_ex4 + 2 + torch.cos(x_ex4)) * torch.exp(g_ex4)
+table = zip(x_ex4.tolist(), f_ex4.tolist(), df_ex4.tolist(), x_ex4.grad.tolist())
+rows = [f"| ${fmt(xi)}$ | ${fmt(fi, 6)}$ | ${fmt(ai, 6)}$ | ${fmt(gi, 6)}$ |"
+        for xi, fi, ai, gi in table]
+show_markdown("| $x$ | $f(x)$ | $f'(x)$ by hand | autograd |\n"
+              "|---:|---:|---:|---:|\n" + "\n".join(rows))
+compare("f'(x)", df_ex4, x_ex4.grad)
 
 # %% [markdown]
 # ### Exercise 5
 
 # %%
-with torch.no_grad():
-    terms = [32 * x5**3, 9 * x5**2, 14 * x5, torch.tensor(6.0)]
-    dy_dx5 = sum(terms)
-show_math(rf"\frac{{dy}}{{dx}}\Big|_{{x={fmt(x5.item())}}} = 32 \cdot {fmt(x5.item())}^3 + 9 \cdot {fmt(x5.item())}^2"
-          rf" + 14 \cdot {fmt(x5.item())} + 6 = " + " + ".join(fmt(t) for t in terms) + f" = {fmt(dy_dx5)}")
+x5v = val(x5)
+terms = [32 * x5v**3, 9 * x5v**2, 14 * x5v, 6]
+dy_dx5 = torch.tensor(float(sum(terms)), device=device)
+show_math(rf"\frac{{dy}}{{dx}}\Big|_{{x={fmt(x5v)}}} = 32 \cdot {fmt(x5v)}^3"
+          rf" + 9 \cdot {fmt(x5v)}^2 + 14 \cdot {fmt(x5v)} + 6"
+          rf" = {' + '.join(fmt(t) for t in terms)} = {fmt(val(dy_dx5))}")
 report("dy/dx", dy_dx5, x5.grad)
 
 # %% [markdown]
@@ -625,35 +645,40 @@ compare("dy/dx, +1 vs +3", x5b.grad, x5.grad)
 # %%
 with torch.no_grad():
     sech2 = 1 - torch.tanh(e6) ** 2
-    show_math(
-        rf"\frac{{\partial f}}{{\partial x}} = (1 - \tanh^2 e)\cdot\frac{{1}}{{d+1}}\cdot z\cdot\frac{{1}}{{b}}\cdot 2"
-        rf" = {fmt(sech2, 6)}\cdot\frac{{1}}{{{fmt(d6.item(), 6)} + 1}}\cdot {fmt(z6.item())}\cdot\frac{{1}}{{{fmt(b6.item(), 6)}}}\cdot 2"
-        rf" = {fmt(df_dx, 6)}"
-    )
-    show_math(
-        rf"\frac{{\partial f}}{{\partial y}} = (1 - \tanh^2 e)\cdot\frac{{1}}{{d+1}}\cdot z\cdot\frac{{-a}}{{b^2}}\cdot \cos y"
-        rf" = {fmt(sech2, 6)}\cdot\frac{{1}}{{{fmt(d6.item(), 6)} + 1}}\cdot {fmt(z6.item())}\cdot\frac{{-{fmt(a6.item())}}}{{{fmt(b6.item(), 6)}^2}}"
-        rf"\cdot {fmt(torch.cos(y6), 6)} = {fmt(df_dy, 6)}"
-    )
+    cos_y = torch.cos(y6)
+s2, d, z_, b_, a_ = (fmt(val(t), 6) for t in (sech2, d6, z6, b6, a6))
+show_math(
+    r"\begin{aligned}"
+    r"\frac{\partial f}{\partial x} &= (1 - \tanh^2 e)\cdot\frac{1}{d+1}\cdot z"
+    r"\cdot\frac{1}{b}\cdot 2\\"
+    rf"&= {s2}\cdot\frac{{1}}{{{d} + 1}}\cdot {z_}\cdot\frac{{1}}{{{b_}}}\cdot 2"
+    rf" = {fmt(val(df_dx), 6)}\\"
+    r"\frac{\partial f}{\partial y} &= (1 - \tanh^2 e)\cdot\frac{1}{d+1}\cdot z"
+    r"\cdot\frac{-a}{b^2}\cdot \cos y\\"
+    rf"&= {s2}\cdot\frac{{1}}{{{d} + 1}}\cdot {z_}\cdot\frac{{-{a_}}}{{{b_}^2}}"
+    rf"\cdot {fmt(val(cos_y), 6)} = {fmt(val(df_dy), 6)}"
+    r"\end{aligned}"
+)
 
 # %% [markdown]
 # Each step of the backward pass against the gradient autograd kept for that tensor, then the
 # three inputs against autograd and against the closed form without intermediates:
 
 # %%
+steps = [("df/de", df_de, e6), ("df/dd", df_dd, d6), ("df/dc", df_dc, c6),
+         ("df/db", df_db, b6), ("df/da", df_da, a6)]
+for name, mine, t in steps:
+    compare(name, mine, t.grad)
 with torch.no_grad():
-    for name, mine, t in [("df/de", df_de, e6), ("df/dd", df_dd, d6), ("df/dc", df_dc, c6),
-                          ("df/db", df_db, b6), ("df/da", df_da, a6)]:
-        compare(name, mine, t.grad)
     r = 2 * x6 * z6 / torch.sin(y6)
     outer = (1 - torch.tanh(torch.log(1 + r)) ** 2) / (1 + r)
     closed_x = outer * 2 * z6 / torch.sin(y6)
     closed_y = -outer * 2 * x6 * z6 * torch.cos(y6) / torch.sin(y6) ** 2
-    report("df/dx", df_dx, x6.grad)
-    report("df/dy", df_dy, y6.grad)
-    report("df/dz", df_dz, z6.grad)
-    compare("df/dx closed", closed_x, x6.grad)
-    compare("df/dy closed", closed_y, y6.grad)
+report("df/dx", df_dx, x6.grad)
+report("df/dy", df_dy, y6.grad)
+report("df/dz", df_dz, z6.grad)
+compare("df/dx closed", closed_x, x6.grad)
+compare("df/dy closed", closed_y, y6.grad)
 
 # %% [markdown]
 # And the alternative reading $d' = 1 + zc$ plugged into the sheet's $\frac{1}{d+1}$: it does
@@ -725,9 +750,9 @@ plt.show()
 # %%
 x64 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
 sigmoid(x64).backward()
-compare("float64 manual vs autograd", grad_sigmoid_manual(torch.tensor(2.0, dtype=torch.float64)), x64.grad)
-compare("float64 manual vs float32 autograd", grad_sigmoid_manual(torch.tensor(2.0, dtype=torch.float64)),
-        x4.grad.double())
+manual64 = grad_sigmoid_manual(torch.tensor(2.0, dtype=torch.float64))
+compare("float64 manual vs float64 autograd", manual64, x64.grad)
+compare("float64 manual vs float32 autograd", manual64, x4.grad.double())
 
 # %% [markdown]
 # ### Exercise 1: what does "following the path back from $z$ to $a$" give?

@@ -44,7 +44,8 @@ from torch.utils.data import DataLoader, Dataset
 from labkit import compare, get_device, plot, seed_everything
 from labkit.display import fmt, show_markdown, show_math
 from labkit.regression import (
-    gd_fit, least_squares, max_stable_lr, mse_hessian, mse_linear, mse_linear_grad, standardize, unstandardize,
+    gd_fit, least_squares, max_stable_lr, mse_hessian, mse_linear, mse_linear_grad,
+    standardize, unstandardize,
 )
 
 plot.use_style()
@@ -156,10 +157,12 @@ device
 # worked problem, which exercises 3 and 4 use.
 
 # %%
-x23 = torch.tensor([12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8, 20.3, 22.4, 19.4,
-                    15.5, 16.7, 17.3, 18.4, 19.2, 17.4, 19.5, 19.7, 21.2], device=device)
-y23 = torch.tensor([11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4, 17.7, 19.6, 16.9,
-                    14.0, 14.6, 15.1, 16.1, 16.8, 15.2, 17.0, 17.2, 18.6], device=device)
+x23 = torch.tensor([12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8, 20.3,
+                    22.4, 19.4, 15.5, 16.7, 17.3, 18.4, 19.2, 17.4, 19.5, 19.7, 21.2],
+                   device=device)
+y23 = torch.tensor([11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4, 17.7,
+                    19.6, 16.9, 14.0, 14.6, 15.1, 16.1, 16.8, 15.2, 17.0, 17.2, 18.6],
+                   device=device)
 x5 = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0], device=device)
 y5 = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0], device=device)
 learning_rate = 0.001  # the sheet's, for every exercise
@@ -178,8 +181,10 @@ def show_fit(losses, w, b, x, y, title):
     w_ls, b_ls = least_squares(x.unsqueeze(1), y)
     grid = torch.linspace(0, x.max().item() * 1.05, 50, device=x.device)
     ax_fit.scatter(x.cpu(), y.cpu(), s=18, color=plot.COLORS[0], label="data", zorder=3)
-    ax_fit.plot(grid.cpu(), (float(w) * grid + float(b)).cpu(), color=plot.COLORS[1], label="fitted")
-    ax_fit.plot(grid.cpu(), (w_ls * grid + b_ls).cpu(), "--", color=plot.COLORS[2], label="least squares")
+    ax_fit.plot(grid.cpu(), (float(w) * grid + float(b)).cpu(), color=plot.COLORS[1],
+                label="fitted")
+    ax_fit.plot(grid.cpu(), (w_ls * grid + b_ls).cpu(), "--", color=plot.COLORS[2],
+                label="least squares")
     ax_fit.set_xlabel("$x$")
     ax_fit.set_ylabel("$y$")
     ax_fit.set_title(f"{title}: fit")
@@ -212,7 +217,8 @@ for epoch in range(num_epochs):
     w.grad.zero_()
     b.grad.zero_()
     if epoch % 25 == 0 or epoch == num_epochs - 1:
-        print(f"epoch {epoch:3d}: w = {w.item():.4f}, b = {b.item():.4f}, loss = {loss.item():.4f}")
+        print(f"epoch {epoch:3d}: w = {w.item():.4f}, b = {b.item():.4f}, "
+              f"loss = {loss.item():.4f}")
 w_ex1, b_ex1, losses_ex1 = w.detach().clone(), b.detach().clone(), loss_list
 
 # %%
@@ -317,7 +323,8 @@ for epoch in range(num_epochs):
         optimizer.step()  # 4. update
         total += loss.item()
     losses_ex4.append(total / len(loader))
-print(f"w = {model4.w.item():.4f}, b = {model4.b.item():.4f}, mean loss of the last epoch = {losses_ex4[-1]:.2f}")
+print(f"w = {model4.w.item():.4f}, b = {model4.b.item():.4f}, "
+      f"mean loss of the last epoch = {losses_ex4[-1]:.2f}")
 
 # %%
 show_fit(losses_ex4, model4.w.detach(), model4.b.detach(), x5, y5, "Exercise 4")
@@ -346,7 +353,8 @@ for epoch in range(num_epochs):
     loss.backward()
     optimizer.step()
     losses_ex5.append(loss.item())
-print(f"w = {linear.weight.item():.4f}, b = {linear.bias.item():.4f}, loss = {losses_ex5[-1]:.4f}")
+print(f"w = {linear.weight.item():.4f}, b = {linear.bias.item():.4f}, "
+      f"loss = {losses_ex5[-1]:.4f}")
 
 # %%
 show_fit(losses_ex5, linear.weight.detach(), linear.bias.detach(), x23, y23, "Exercise 5")
@@ -360,12 +368,14 @@ show_fit(losses_ex5, linear.weight.detach(), linear.bias.detach(), x23, y23, "Ex
 # (the printed time constant $1/(\eta\lambda_{\min})$ is the number of epochs per factor $e$).
 
 # %%
-X6 = torch.tensor([[3.0, 8.0], [4.0, 5.0], [5.0, 7.0], [6.0, 3.0], [2.0, 1.0]], device=device)
+X6 = torch.tensor([[3.0, 8.0], [4.0, 5.0], [5.0, 7.0], [6.0, 3.0], [2.0, 1.0]],
+                  device=device)
 y6 = torch.tensor([-3.7, 3.5, 2.5, 11.5, 5.7], device=device)
 lam6 = torch.linalg.eigvalsh(mse_hessian(X6))
 lr6, num_epochs6 = 0.02, 3000
-print(f"bound 2/λmax = {max_stable_lr(X6):.4f}, lr = {lr6}, "
-      f"time constant 1/(lr·λmin) = {1 / (lr6 * lam6[0].item()):.0f} epochs, epochs = {num_epochs6}")
+print(f"bound 2/λmax = {max_stable_lr(X6):.4f}, lr = {lr6}")
+print(f"time constant 1/(lr·λmin) = {1 / (lr6 * lam6[0].item()):.0f} epochs, "
+      f"epochs = {num_epochs6}")
 
 # %%
 seed_everything(0)
@@ -381,7 +391,8 @@ for epoch in range(num_epochs6):
 query = torch.tensor([[3.0, 2.0]], device=device)
 with torch.no_grad():
     y_query = multi(query).item()
-print(f"w = ({multi.weight[0, 0].item():.4f}, {multi.weight[0, 1].item():.4f}), b = {multi.bias.item():.4f}")
+w6 = multi.weight.detach().squeeze(0)
+print(f"w = ({w6[0].item():.4f}, {w6[1].item():.4f}), b = {multi.bias.item():.4f}")
 print(f"prediction at X1 = 3, X2 = 2: {y_query:.4f}")
 
 # %%
@@ -411,14 +422,18 @@ for epoch in range(1000):
     loss.backward()
     optimizer.step()
     losses_ex7.append(loss.item())
-w7, b7 = unstandardize(logistic[0].weight.detach().squeeze(0), logistic[0].bias.detach().squeeze(0), mean7, std7)
+layer7 = logistic[0]
+w7, b7 = unstandardize(layer7.weight.detach().squeeze(0), layer7.bias.detach().squeeze(0),
+                       mean7, std7)
 boundary7 = -b7 / w7
 with torch.no_grad():
     p7 = logistic(Z7).squeeze(1)
-print(f"in original units: w = {w7.item():.4f}, b = {b7.item():.4f}, boundary x* = -b/w = {boundary7.item():.2f}")
+print(f"in original units: w = {w7.item():.4f}, b = {b7.item():.4f}, "
+      f"boundary x* = -b/w = {boundary7.item():.2f}")
 print("p(y=1|x):", [round(p, 3) for p in p7.tolist()])
 print("accuracy:", ((p7 >= 0.5).float() == y7).float().mean().item())
-print("midpoint of the gap between the classes:", ((x7[y7 == 0].max() + x7[y7 == 1].min()) / 2).item())
+midpoint7 = (x7[y7 == 0].max() + x7[y7 == 1].min()) / 2
+print("midpoint of the gap between the classes:", midpoint7.item())
 
 # %% [markdown]
 # ## Check
@@ -434,21 +449,22 @@ y2 = torch.tensor([20.0, 40.0], dtype=torch.float64, device=device)
 
 
 def epoch_by_hand(epoch, w, b, lr=0.001):
-    """One epoch of the derivation with numbers: returns the gradients and updated parameters."""
+    """One epoch of the derivation with numbers; returns the gradients and parameters."""
     y_hat = w * x2 + b
     e = y_hat - y2
     n = len(x2)
     dw = 2 / n * (e * x2).sum()
     db = 2 / n * e.sum()
     w_new, b_new = w - lr * dw, b - lr * db
+    e0, e1 = fmt(e[0], 6), fmt(e[1], 6)
     show_math(
         r"\begin{aligned}"
         rf"&\textbf{{epoch {epoch}}}:\ w = {fmt(w, 6)},\ b = {fmt(b, 6)}\\"
         rf"&\hat y = w x + b = ({fmt(y_hat[0], 6)},\ {fmt(y_hat[1], 6)}),\quad"
-        rf" e = \hat y - y = ({fmt(e[0], 6)},\ {fmt(e[1], 6)})\\"
-        rf"&\frac{{\partial L}}{{\partial w}} = \frac{{2}}{{{n}}}\bigl(({fmt(e[0], 6)})({fmt(x2[0])})"
-        rf" + ({fmt(e[1], 6)})({fmt(x2[1])})\bigr) = {fmt(dw, 6)},\quad"
-        rf"\frac{{\partial L}}{{\partial b}} = \frac{{2}}{{{n}}}\bigl(({fmt(e[0], 6)}) + ({fmt(e[1], 6)})\bigr)"
+        rf" e = \hat y - y = ({e0},\ {e1})\\"
+        rf"&\frac{{\partial L}}{{\partial w}} = \frac{{2}}{{{n}}}"
+        rf"\bigl(({e0})({fmt(x2[0])}) + ({e1})({fmt(x2[1])})\bigr) = {fmt(dw, 6)}\\"
+        rf"&\frac{{\partial L}}{{\partial b}} = \frac{{2}}{{{n}}}\bigl(({e0}) + ({e1})\bigr)"
         rf" = {fmt(db, 6)}\\"
         rf"&w \leftarrow {fmt(w, 6)} - {fmt(lr)}\cdot({fmt(dw, 6)}) = {fmt(w_new, 6)},\quad"
         rf"\ b \leftarrow {fmt(b, 6)} - {fmt(lr)}\cdot({fmt(db, 6)}) = {fmt(b_new, 6)}"
@@ -518,12 +534,13 @@ compare("dw with (y-yp)", dw_rev, by_hand[0][0])
 # autograd. Against exercise 2's autograd gradients, and against exercises 1 and 5:
 
 # %%
-dw_lab, db_lab = mse_linear_grad(x2.unsqueeze(1), y2, torch.ones(1, dtype=torch.float64, device=device),
-                                 torch.tensor(1.0, dtype=torch.float64, device=device))
+one64 = torch.tensor(1.0, dtype=torch.float64, device=device)
+dw_lab, db_lab = mse_linear_grad(x2.unsqueeze(1), y2, one64.reshape(1), one64)
 compare("labkit dw", dw_lab, autograd_yp_minus_y[0][0].reshape(1))
 compare("labkit db", db_lab, autograd_yp_minus_y[0][1])
-w_gd, b_gd, losses_gd = gd_fit(X23, y23, torch.ones(1, device=device), torch.tensor(1.0, device=device),
-                               lr=learning_rate, num_epochs=num_epochs)
+one = torch.tensor(1.0, device=device)
+w_gd, b_gd, losses_gd = gd_fit(X23, y23, one.reshape(1), one, lr=learning_rate,
+                               num_epochs=num_epochs)
 compare("ex1 w vs gd_fit", w_ex1, w_gd)
 compare("ex1 b vs gd_fit", b_ex1, b_gd.reshape(1))
 compare("ex1 loss curve", torch.tensor(losses_ex1), losses_gd.cpu(), atol=1e-5)
@@ -543,8 +560,9 @@ y_query_ls = (query.double() @ w_ls6 + b_ls6).item()
 compare("w vs lstsq", multi.weight.detach().squeeze(0).double(), w_ls6, atol=1e-3)
 compare("b vs lstsq", multi.bias.detach().squeeze(0).double(), b_ls6, atol=1e-3)
 show_math(
-    rf"\hat y(X_1 = 3, X_2 = 2) = {fmt(w_ls6[0])}\cdot 3 + ({fmt(w_ls6[1])})\cdot 2 + {fmt(b_ls6)}"
-    rf" = {fmt(y_query_ls)}\ \text{{(least squares)}},\qquad {fmt(y_query)}\ \text{{(gradient descent)}}"
+    rf"\hat y(X_1 = 3, X_2 = 2) = {fmt(w_ls6[0])}\cdot 3 + ({fmt(w_ls6[1])})\cdot 2"
+    rf" + {fmt(b_ls6)} = {fmt(y_query_ls)}\ \text{{(least squares)}},\qquad"
+    rf"{fmt(y_query)}\ \text{{(gradient descent)}}"
 )
 compare("prediction", torch.tensor(y_query), torch.tensor(y_query_ls), atol=1e-3)
 
@@ -568,8 +586,8 @@ for label, x, y, w_fit, b_fit in [
     w_ls, b_ls = least_squares(X, y)
     loss_fit = mse_linear(X, y, w_fit.reshape(1), b_fit.reshape(()))
     loss_ls = mse_linear(X, y, w_ls, b_ls)
-    rows.append(f"| {label} | {fmt(w_fit)} | {fmt(b_fit)} | {fmt(loss_fit)} | {fmt(w_ls)} | {fmt(b_ls)} "
-                f"| {fmt(loss_ls)} |")
+    cells = [w_fit, b_fit, loss_fit, w_ls, b_ls, loss_ls]
+    rows.append(f"| {label} | " + " | ".join(fmt(c) for c in cells) + " |")
 show_markdown("| run | $w$ | $b$ | loss | $w^*$ | $b^*$ | loss at $(w^*, b^*)$ |\n"
               "|---|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
 
@@ -585,11 +603,13 @@ show_markdown("| run | $w$ | $b$ | loss | $w^*$ | $b^*$ | loss at $(w^*, b^*)$ |
 # %%
 def scale_report(label, x):
     lam = torch.linalg.eigvalsh(mse_hessian(x.unsqueeze(1)).double())
-    return (f"| {label} | {fmt(lam[0])} | {fmt(lam[1])} | {fmt(max_stable_lr(x.unsqueeze(1)), 5)} "
+    bound = max_stable_lr(x.unsqueeze(1))
+    return (f"| {label} | {fmt(lam[0])} | {fmt(lam[1])} | {fmt(bound, 5)} "
             f"| {fmt(lam[1] / lam[0], 0)} | {fmt(1 / (learning_rate * lam[0]), 0)} |")
 
 
-Z5, mean5, std5 = standardize(x5.unsqueeze(1).double())  # float64: the fix below is compared to rounding
+# float64: the fix below is compared with least squares to rounding
+Z5, mean5, std5 = standardize(x5.unsqueeze(1).double())
 show_markdown(
     r"| data | $\lambda_{\min}$ | $\lambda_{\max}$ | bound $2/\lambda_{\max}$ | $\kappa$ "
     r"| epochs per factor $e$ at $\eta = 0.001$ |" "\n|---|---:|---:|---:|---:|---:|\n"
@@ -606,15 +626,18 @@ show_markdown(
 # %%
 X5 = x5.unsqueeze(1).double()
 Y5 = y5.double()
-w0, b0 = torch.ones(1, dtype=torch.float64, device=device), torch.tensor(1.0, dtype=torch.float64, device=device)
+b0 = torch.tensor(1.0, dtype=torch.float64, device=device)
+w0 = b0.reshape(1)
 loss_star5 = mse_linear(X5, Y5, *least_squares(X5, Y5))
 bound5 = max_stable_lr(X5)
 w_slow, b_slow, losses_slow = gd_fit(X5, Y5, w0, b0, lr=0.001, num_epochs=8000)
 _, _, losses_div = gd_fit(X5, Y5, w0, b0, lr=1.05 * bound5, num_epochs=150)
 epochs_to_1pct = int(((losses_slow - loss_star5) > 0.01 * loss_star5).sum().item())
 print(f"bound = {bound5:.5f}; diverging run uses lr = {1.05 * bound5:.5f}")
-print(f"lr = 0.001: after 100 epochs b = {gd_fit(X5, Y5, w0, b0, lr=0.001, num_epochs=100)[1].item():.3f}, "
-      f"after 8000 epochs b = {b_slow.item():.3f}, least squares b* = {least_squares(X5, Y5)[1].item():.3f}")
+b_100 = gd_fit(X5, Y5, w0, b0, lr=0.001, num_epochs=100)[1]
+print(f"lr = 0.001: b after 100 epochs = {b_100.item():.3f}, "
+      f"after 8000 epochs = {b_slow.item():.3f}; "
+      f"least squares b* = {least_squares(X5, Y5)[1].item():.3f}")
 print(f"epochs until the loss is within 1 % of the minimum: {epochs_to_1pct}")
 
 # %%
@@ -649,8 +672,8 @@ plt.show()
 # converted back to $x$:
 
 # %%
-w_z, b_z, losses_fix = gd_fit(Z5, Y5, torch.zeros(1, dtype=torch.float64, device=device),
-                              torch.tensor(0.0, dtype=torch.float64, device=device), lr=0.3, num_epochs=100)
+zero64 = torch.tensor(0.0, dtype=torch.float64, device=device)
+w_z, b_z, losses_fix = gd_fit(Z5, Y5, zero64.reshape(1), zero64, lr=0.3, num_epochs=100)
 w_fix, b_fix = unstandardize(w_z, b_z, mean5, std5)
 w_star5, b_star5 = least_squares(X5, Y5)
 compare("w (fix) vs lstsq", w_fix, w_star5, atol=1e-4)
@@ -659,7 +682,8 @@ compare("b (fix) vs lstsq", b_fix, b_star5, atol=1e-4)
 # %%
 fig, ax = plt.subplots()
 ax.plot(range(100), gap[:100], label="sheet: x, η = 0.001")
-ax.plot(range(100), (losses_fix - loss_star5).clamp_min(1e-12).cpu(), label="fix: standardised x, η = 0.3")
+ax.plot(range(100), (losses_fix - loss_star5).clamp_min(1e-12).cpu(),
+        label="fix: standardised x, η = 0.3")
 ax.set_yscale("log")
 ax.set_xlabel("epoch")
 ax.set_ylabel("loss − minimum")
@@ -681,7 +705,8 @@ fig, ax = plt.subplots()
 ax.scatter(x7.cpu(), y7.cpu(), s=24, color=plot.COLORS[0], label="data", zorder=3)
 ax.plot(grid7.cpu(), p_grid.cpu(), color=plot.COLORS[1], label=r"$\sigma(wx + b)$")
 ax.axhline(0.5, color=plot.COLORS[4], lw=1, ls=":")
-ax.axvline(boundary7.item(), color=plot.COLORS[2], ls="--", label=f"boundary x* = {boundary7.item():.1f}")
+ax.axvline(boundary7.item(), color=plot.COLORS[2], ls="--",
+           label=f"boundary x* = {boundary7.item():.1f}")
 ax.set_xlabel("$x$")
 ax.set_ylabel("$p(y = 1 \\mid x)$")
 ax.legend(loc="center right")
