@@ -377,7 +377,7 @@ print("dz/db (autograd):", b1.grad.item())
 
 # %%
 def neuron(activation, x_value, w_value, b_value):
-    x = torch.tensor(x_value, device=device)  # the input: a constant, no gradient needed
+    x = torch.tensor(x_value, device=device)  # the input: a constant, no gradient
     w = torch.tensor(w_value, requires_grad=True, device=device)
     b = torch.tensor(b_value, requires_grad=True, device=device)
     u = w * x
@@ -401,7 +401,8 @@ for n, title in [(relu_on, "Exercise 2: a = ReLU(wx + b)"),
 # %%
 for n in (relu_on, relu_off, sig):
     n["a"].backward()
-for label, n in [("ReLU, v > 0", relu_on), ("ReLU, v < 0", relu_off), ("sigmoid", sig)]:
+neurons = [("ReLU, v > 0", relu_on), ("ReLU, v < 0", relu_off), ("sigmoid", sig)]
+for label, n in neurons:
     print(f"{label:12s} v = {n['v'].item():+.4f}  a = {n['a'].item():.4f}  "
           f"da/dw (autograd) = {n['w'].grad.item():.6f}")
 
@@ -412,8 +413,8 @@ for label, n in [("ReLU, v > 0", relu_on), ("ReLU, v < 0", relu_off), ("sigmoid"
 # because $f_i$ depends on $x_i$ only, so $\partial(\sum_j f_j)/\partial x_i = f'(x_i)$.
 
 # %%
-x_ex4 = torch.tensor([-3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0], dtype=torch.float64,
-                     device=device, requires_grad=True)
+x_ex4 = torch.tensor([-3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0],
+                     dtype=torch.float64, device=device, requires_grad=True)
 g_ex4 = -x_ex4**2 - 2 * x_ex4 - torch.sin(x_ex4)
 f_ex4 = torch.exp(g_ex4)
 draw_graph(f_ex4, {"x": x_ex4, "g": g_ex4, "f": f_ex4}, title="Exercise 4")
@@ -503,7 +504,8 @@ def val(t):
 
 def report(name, analytic, autograd):
     """Print both values (6 significant digits) and their difference."""
-    analytic = torch.as_tensor(analytic, dtype=autograd.dtype, device=autograd.device)
+    analytic = torch.as_tensor(analytic, dtype=autograd.dtype,
+                               device=autograd.device)
     analytic = analytic.reshape(autograd.shape)
     print(f"{name}: analytic = {val(analytic):.6g}, autograd = {val(autograd):.6g}")
     compare(name, analytic, autograd)
@@ -517,7 +519,8 @@ with torch.no_grad():
     dz_dx = 4 * x
 xv = val(x)
 show_math(rf"\frac{{dz}}{{dx}}\Big|_{{x={fmt(xv)}}} = 4 \cdot {fmt(xv)}"
-          rf" = {fmt(val(dz_dx))},\qquad z = 2 \cdot {fmt(xv)}^2 + 3 = {fmt(val(z))}")
+          rf" = {fmt(val(dz_dx))},\qquad"
+          rf"z = 2 \cdot {fmt(xv)}^2 + 3 = {fmt(val(z))}")
 report("dz/dx", dz_dx, x.grad)
 
 # %% [markdown]
@@ -543,8 +546,8 @@ with torch.no_grad():
     ds_dx = grad_sigmoid_manual(x4)
 show_math(rf"a = {fmt(val(a4))},\quad b = e^{{a}} = {fmt(val(b4))},\quad "
           rf"c = 1 + b = {fmt(val(c4))},\quad s = 1/c = {fmt(val(s4))}")
-show_math(rf"\frac{{\partial s}}{{\partial x}} = -\frac{{1}}{{c^2}}\cdot 1 \cdot e^{{a}}"
-          rf"\cdot (-1) = {fmt(val(ds_dx), 6)}")
+show_math(rf"\frac{{\partial s}}{{\partial x}} = -\frac{{1}}{{c^2}}\cdot 1"
+          rf"\cdot e^{{a}} \cdot (-1) = {fmt(val(ds_dx), 6)}")
 report("ds/dx", ds_dx, x4.grad)
 
 # %% [markdown]
@@ -585,7 +588,8 @@ report("dz/db", dz_db, b1.grad)
 
 # %%
 rows = []
-for label, n in [("ReLU, $v > 0$", relu_on), ("ReLU, $v < 0$", relu_off), ("sigmoid", sig)]:
+for label, n in [("ReLU, $v > 0$", relu_on), ("ReLU, $v < 0$", relu_off),
+                 ("sigmoid", sig)]:
     with torch.no_grad():
         v = n["v"]
         if n is sig:
@@ -693,7 +697,8 @@ report("df/dx with d' = 1+zc", df_dx_sheet_alt, x6.grad)
 # ### Exercise 4: $f$ and $f'$, autograd on top of the hand-derived curve
 
 # %%
-xc = torch.linspace(-3.5, 2.0, 200, dtype=torch.float64, device=device, requires_grad=True)
+xc = torch.linspace(-3.5, 2.0, 200, dtype=torch.float64, device=device,
+                    requires_grad=True)
 fc = torch.exp(-xc**2 - 2 * xc - torch.sin(xc))
 fc.sum().backward()
 with torch.no_grad():
@@ -701,7 +706,8 @@ with torch.no_grad():
 fig, ax = plt.subplots()
 ax.plot(xc.detach().cpu(), fc.detach().cpu(), label="$f(x)$")
 ax.plot(xc.detach().cpu(), dfc.cpu(), label="$f'(x)$ by hand")
-ax.plot(xc.detach().cpu()[::8], xc.grad.cpu()[::8], "o", ms=4, label="$f'(x)$ autograd")
+ax.plot(xc.detach().cpu()[::8], xc.grad.cpu()[::8], "o", ms=4,
+        label="$f'(x)$ autograd")
 ax.set_xlabel("$x$")
 ax.legend()
 plt.show()

@@ -157,12 +157,12 @@ device
 # worked problem, which exercises 3 and 4 use.
 
 # %%
-x23 = torch.tensor([12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8, 20.3,
-                    22.4, 19.4, 15.5, 16.7, 17.3, 18.4, 19.2, 17.4, 19.5, 19.7, 21.2],
-                   device=device)
-y23 = torch.tensor([11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4, 17.7,
-                    19.6, 16.9, 14.0, 14.6, 15.1, 16.1, 16.8, 15.2, 17.0, 17.2, 18.6],
-                   device=device)
+x23 = torch.tensor([12.4, 14.3, 14.5, 14.9, 16.1, 16.9, 16.5, 15.4, 17.0, 17.9, 18.8,
+                    20.3, 22.4, 19.4, 15.5, 16.7, 17.3, 18.4, 19.2, 17.4, 19.5, 19.7,
+                    21.2], device=device)
+y23 = torch.tensor([11.2, 12.5, 12.7, 13.1, 14.1, 14.8, 14.4, 13.4, 14.9, 15.6, 16.4,
+                    17.7, 19.6, 16.9, 14.0, 14.6, 15.1, 16.1, 16.8, 15.2, 17.0, 17.2,
+                    18.6], device=device)
 x5 = torch.tensor([5.0, 7.0, 12.0, 16.0, 20.0], device=device)
 y5 = torch.tensor([40.0, 120.0, 180.0, 210.0, 240.0], device=device)
 learning_rate = 0.001  # the sheet's, for every exercise
@@ -180,7 +180,8 @@ def show_fit(losses, w, b, x, y, title):
     ax_loss.set_title(f"{title}: loss")
     w_ls, b_ls = least_squares(x.unsqueeze(1), y)
     grid = torch.linspace(0, x.max().item() * 1.05, 50, device=x.device)
-    ax_fit.scatter(x.cpu(), y.cpu(), s=18, color=plot.COLORS[0], label="data", zorder=3)
+    ax_fit.scatter(x.cpu(), y.cpu(), s=18, color=plot.COLORS[0], label="data",
+                   zorder=3)
     ax_fit.plot(grid.cpu(), (float(w) * grid + float(b)).cpu(), color=plot.COLORS[1],
                 label="fitted")
     ax_fit.plot(grid.cpu(), (w_ls * grid + b_ls).cpu(), "--", color=plot.COLORS[2],
@@ -264,7 +265,8 @@ for epoch in range(num_epochs):
     loss.backward()
     model.update()
     model.reset_grad()
-print(f"w = {model.w.item():.4f}, b = {model.b.item():.4f}, loss = {loss_list[-1]:.2f}")
+print(f"w = {model.w.item():.4f}, b = {model.b.item():.4f}, "
+      f"loss = {loss_list[-1]:.2f}")
 losses_ex3 = loss_list
 
 # %%
@@ -357,7 +359,8 @@ print(f"w = {linear.weight.item():.4f}, b = {linear.bias.item():.4f}, "
       f"loss = {losses_ex5[-1]:.4f}")
 
 # %%
-show_fit(losses_ex5, linear.weight.detach(), linear.bias.detach(), x23, y23, "Exercise 5")
+w_ex5, b_ex5 = linear.weight.detach(), linear.bias.detach()
+show_fit(losses_ex5, w_ex5, b_ex5, x23, y23, "Exercise 5")
 
 # %% [markdown]
 # ### Exercise 6: multiple linear regression
@@ -407,7 +410,8 @@ plt.show()
 # on the standardised $x$ (see the derivation). Learning rate 0.5, full batch.
 
 # %%
-x7 = torch.tensor([1.0, 5.0, 10.0, 10.0, 25.0, 50.0, 70.0, 75.0, 100.0], device=device)
+x7 = torch.tensor([1.0, 5.0, 10.0, 10.0, 25.0, 50.0, 70.0, 75.0, 100.0],
+                  device=device)
 y7 = torch.tensor([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0], device=device)
 Z7, mean7, std7 = standardize(x7.unsqueeze(1))  # (9, 1)
 
@@ -423,8 +427,8 @@ for epoch in range(1000):
     optimizer.step()
     losses_ex7.append(loss.item())
 layer7 = logistic[0]
-w7, b7 = unstandardize(layer7.weight.detach().squeeze(0), layer7.bias.detach().squeeze(0),
-                       mean7, std7)
+w7, b7 = unstandardize(layer7.weight.detach().squeeze(0),
+                       layer7.bias.detach().squeeze(0), mean7, std7)
 boundary7 = -b7 / w7
 with torch.no_grad():
     p7 = logistic(Z7).squeeze(1)
@@ -449,7 +453,7 @@ y2 = torch.tensor([20.0, 40.0], dtype=torch.float64, device=device)
 
 
 def epoch_by_hand(epoch, w, b, lr=0.001):
-    """One epoch of the derivation with numbers; returns the gradients and parameters."""
+    """One epoch of the derivation with numbers; returns gradients and parameters."""
     y_hat = w * x2 + b
     e = y_hat - y2
     n = len(x2)
@@ -464,10 +468,13 @@ def epoch_by_hand(epoch, w, b, lr=0.001):
         rf" e = \hat y - y = ({e0},\ {e1})\\"
         rf"&\frac{{\partial L}}{{\partial w}} = \frac{{2}}{{{n}}}"
         rf"\bigl(({e0})({fmt(x2[0])}) + ({e1})({fmt(x2[1])})\bigr) = {fmt(dw, 6)}\\"
-        rf"&\frac{{\partial L}}{{\partial b}} = \frac{{2}}{{{n}}}\bigl(({e0}) + ({e1})\bigr)"
+        rf"&\frac{{\partial L}}{{\partial b}} = \frac{{2}}{{{n}}}"
+        rf"\bigl(({e0}) + ({e1})\bigr)"
         rf" = {fmt(db, 6)}\\"
-        rf"&w \leftarrow {fmt(w, 6)} - {fmt(lr)}\cdot({fmt(dw, 6)}) = {fmt(w_new, 6)},\quad"
-        rf"\ b \leftarrow {fmt(b, 6)} - {fmt(lr)}\cdot({fmt(db, 6)}) = {fmt(b_new, 6)}"
+        rf"&w \leftarrow {fmt(w, 6)} - {fmt(lr)}\cdot({fmt(dw, 6)})"
+        rf" = {fmt(w_new, 6)}\\"
+        rf"&b \leftarrow {fmt(b, 6)} - {fmt(lr)}\cdot({fmt(db, 6)})"
+        rf" = {fmt(b_new, 6)}"
         r"\end{aligned}"
     )
     return dw, db, w_new, b_new
@@ -481,7 +488,8 @@ for epoch in (1, 2):
     by_hand.append((dw, db, w_h, b_h))
 
 # %% [markdown]
-# The same two epochs with autograd, once with each sign convention of the error:
+# The same two epochs with autograd, once with each sign convention of the error; `compare`
+# then takes the largest difference over all eight numbers of each run:
 
 # %%
 def two_epochs_autograd(error):
@@ -501,15 +509,20 @@ def two_epochs_autograd(error):
     return record
 
 
-autograd_yp_minus_y = two_epochs_autograd(lambda y_hat, y: y_hat - y)  # exercise 2
-autograd_y_minus_yp = two_epochs_autograd(lambda y_hat, y: y - y_hat)  # additional question
+auto_a = two_epochs_autograd(lambda y_hat, y: y_hat - y)  # exercise 2
+auto_b = two_epochs_autograd(lambda y_hat, y: y - y_hat)  # additional question
+rows = []
 for epoch in range(2):
-    for k, name in enumerate(["w.grad", "b.grad", "w", "b"]):
-        print(f"epoch {epoch + 1} {name:6s}: by hand = {by_hand[epoch][k].item():+.6f}, "
-              f"autograd (yp-y) = {autograd_yp_minus_y[epoch][k].item():+.6f}, "
-              f"autograd (y-yp) = {autograd_y_minus_yp[epoch][k].item():+.6f}")
-        compare(f"  (yp-y) {name}", by_hand[epoch][k], autograd_yp_minus_y[epoch][k])
-        compare(f"  (y-yp) {name}", by_hand[epoch][k], autograd_y_minus_yp[epoch][k])
+    for k, name in enumerate(["`w.grad`", "`b.grad`", "$w$ after", "$b$ after"]):
+        values = (by_hand[epoch][k], auto_a[epoch][k], auto_b[epoch][k])
+        cells = " | ".join(fmt(v, 6) for v in values)
+        rows.append(f"| {epoch + 1} | {name} | {cells} |")
+show_markdown(r"| epoch | value | by hand | autograd, $\hat y - y$ "
+              r"| autograd, $y - \hat y$ |"
+              "\n|---:|---|---:|---:|---:|\n" + "\n".join(rows))
+hand = torch.stack([v for epoch in by_hand for v in epoch])
+compare("(yp-y) all", hand, torch.stack([v for epoch in auto_a for v in epoch]))
+compare("(y-yp) all", hand, torch.stack([v for epoch in auto_b for v in epoch]))
 
 # %% [markdown]
 # The first epoch with the error written $y - \hat y$ and its inner derivative $-x$, as in the
@@ -536,8 +549,8 @@ compare("dw with (y-yp)", dw_rev, by_hand[0][0])
 # %%
 one64 = torch.tensor(1.0, dtype=torch.float64, device=device)
 dw_lab, db_lab = mse_linear_grad(x2.unsqueeze(1), y2, one64.reshape(1), one64)
-compare("labkit dw", dw_lab, autograd_yp_minus_y[0][0].reshape(1))
-compare("labkit db", db_lab, autograd_yp_minus_y[0][1])
+compare("labkit dw", dw_lab, auto_a[0][0].reshape(1))
+compare("labkit db", db_lab, auto_a[0][1])
 one = torch.tensor(1.0, device=device)
 w_gd, b_gd, losses_gd = gd_fit(X23, y23, one.reshape(1), one, lr=learning_rate,
                                num_epochs=num_epochs)
@@ -578,7 +591,7 @@ compare("prediction", torch.tensor(y_query), torch.tensor(y_query_ls), atol=1e-3
 rows = []
 for label, x, y, w_fit, b_fit in [
     ("exercise 1 (23 points)", x23, y23, w_ex1, b_ex1),
-    ("exercise 5 (23 points)", x23, y23, linear.weight.detach(), linear.bias.detach()),
+    ("exercise 5 (23 points)", x23, y23, w_ex5, b_ex5),
     ("exercise 3 (5 points)", x5, y5, model.w.detach(), model.b.detach()),
     ("exercise 4 (5 points)", x5, y5, model4.w.detach(), model4.b.detach()),
 ]:
@@ -605,15 +618,18 @@ def scale_report(label, x):
     lam = torch.linalg.eigvalsh(mse_hessian(x.unsqueeze(1)).double())
     bound = max_stable_lr(x.unsqueeze(1))
     return (f"| {label} | {fmt(lam[0])} | {fmt(lam[1])} | {fmt(bound, 5)} "
-            f"| {fmt(lam[1] / lam[0], 0)} | {fmt(1 / (learning_rate * lam[0]), 0)} |")
+            f"| {fmt(lam[1] / lam[0], 0)} "
+            f"| {fmt(1 / (learning_rate * lam[0]), 0)} |")
 
 
 # float64: the fix below is compared with least squares to rounding
 Z5, mean5, std5 = standardize(x5.unsqueeze(1).double())
 show_markdown(
-    r"| data | $\lambda_{\min}$ | $\lambda_{\max}$ | bound $2/\lambda_{\max}$ | $\kappa$ "
-    r"| epochs per factor $e$ at $\eta = 0.001$ |" "\n|---|---:|---:|---:|---:|---:|\n"
-    + "\n".join([scale_report("5 points, $x$", x5), scale_report("23 points, $x$", x23),
+    r"| data | $\lambda_{\min}$ | $\lambda_{\max}$ | bound $2/\lambda_{\max}$ "
+    r"| $\kappa$ | epochs per factor $e$ at $\eta = 0.001$ |"
+    "\n|---|---:|---:|---:|---:|---:|\n"
+    + "\n".join([scale_report("5 points, $x$", x5),
+                 scale_report("23 points, $x$", x23),
                  scale_report("5 points, standardised $z$", Z5.squeeze(1))])
 )
 
@@ -644,7 +660,8 @@ print(f"epochs until the loss is within 1 % of the minimum: {epochs_to_1pct}")
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.4))
 gap = (losses_slow - loss_star5).cpu()
 ax1.plot(range(100), gap[:100], label="η = 0.001 (sheet)")
-ax1.plot(range(150), (losses_div - loss_star5).cpu(), label="η = 1.05 × bound: diverges")
+ax1.plot(range(150), (losses_div - loss_star5).cpu(),
+         label="η = 1.05 × bound: diverges")
 ax1.set_yscale("log")
 ax1.set_xlabel("epoch")
 ax1.set_ylabel("loss − minimum")
@@ -673,7 +690,8 @@ plt.show()
 
 # %%
 zero64 = torch.tensor(0.0, dtype=torch.float64, device=device)
-w_z, b_z, losses_fix = gd_fit(Z5, Y5, zero64.reshape(1), zero64, lr=0.3, num_epochs=100)
+w_z, b_z, losses_fix = gd_fit(Z5, Y5, zero64.reshape(1), zero64, lr=0.3,
+                              num_epochs=100)
 w_fix, b_fix = unstandardize(w_z, b_z, mean5, std5)
 w_star5, b_star5 = least_squares(X5, Y5)
 compare("w (fix) vs lstsq", w_fix, w_star5, atol=1e-4)
