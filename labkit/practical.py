@@ -40,7 +40,14 @@ Params = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 def sigma(x: torch.Tensor) -> torch.Tensor:
-    """The activation, ``tanh``, applied element-wise. x: any shape; returns the same shape."""
+    """The activation, ``tanh``, applied element-wise.
+
+    Args:
+        x: floating-point tensor of any shape.
+
+    Returns:
+        ``tanh(x)``, same shape.
+    """
     check_tensor(x, "x", floating=True)
     return torch.tanh(x)
 
@@ -50,7 +57,12 @@ def dsigma(x: torch.Tensor) -> torch.Tensor:
 
     The second form is the one computed: ``1 - tanh²`` loses all its digits
     once ``tanh(x)`` rounds to 1 (|x| > 9 in float32), the second does not.
-    x: any shape; returns the same shape.
+
+    Args:
+        x: floating-point tensor of any shape.
+
+    Returns:
+        ``tanh'(x)``, same shape.
     """
     check_tensor(x, "x", floating=True)
     return _dsigma(x)
@@ -71,7 +83,15 @@ def loss(v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 
 def dloss(v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Gradient of :func:`loss` with respect to ``v``: ``2 (v - t)``, shape of ``v``."""
+    """Gradient of :func:`loss` with respect to ``v``: ``2 (v - t)``.
+
+    Args:
+        v: prediction, any shape, floating point.
+        t: target, shape and dtype of ``v``.
+
+    Returns:
+        The gradient, shape of ``v``.
+    """
     _check_pair(v, t)
     return 2 * (v - t)
 
@@ -114,8 +134,10 @@ def forward_pass(
     ``x0 = x``, ``s1 = w1 x0 + b1``, ``x1 = σ(s1)``, ``s2 = w2 x1 + b2``, ``x2 = σ(s2)``.
 
     Args:
-        w1: (num_hiddens, num_inputs); b1: (num_hiddens,);
-        w2: (num_outputs, num_hiddens); b2: (num_outputs,).
+        w1: first-layer weights, shape (num_hiddens, num_inputs).
+        b1: first-layer bias, shape (num_hiddens,).
+        w2: second-layer weights, shape (num_outputs, num_hiddens).
+        b2: second-layer bias, shape (num_outputs,).
         x: one input, shape (num_inputs,).
 
     Returns:
@@ -147,11 +169,20 @@ def backward_pass(
     """Add one sample's gradient of ``loss(x2, t)`` to the four accumulators, in place.
 
     Args:
-        w1, b1, w2, b2: the parameters, shapes as in :func:`forward_pass`.
+        w1: first-layer weights, shape (num_hiddens, num_inputs).
+        b1: first-layer bias, shape (num_hiddens,).
+        w2: second-layer weights, shape (num_outputs, num_hiddens).
+        b2: second-layer bias, shape (num_outputs,).
         t: target, shape (num_outputs,).
-        x, s1, x1, s2, x2: the values returned by :func:`forward_pass`.
-        dl_dw1, dl_db1, dl_dw2, dl_db2: accumulators with the shapes of
-            ``w1, b1, w2, b2``; the sample's gradients are added to them.
+        x: the input ``x0`` returned by :func:`forward_pass`, shape (num_inputs,).
+        s1: pre-activation of the hidden layer, shape (num_hiddens,).
+        x1: hidden activation, shape (num_hiddens,).
+        s2: pre-activation of the output layer, shape (num_outputs,).
+        x2: output, shape (num_outputs,).
+        dl_dw1: accumulator of the gradient w.r.t. ``w1``, shape of ``w1``; added to.
+        dl_db1: accumulator for ``b1``, shape of ``b1``; added to.
+        dl_dw2: accumulator for ``w2``, shape of ``w2``; added to.
+        dl_db2: accumulator for ``b2``, shape of ``b2``; added to.
 
     Returns:
         None (the practical's ``backward_pass`` updates its arguments).
@@ -196,7 +227,10 @@ def forward_pass_batch(
     """:func:`forward_pass` for N samples at once, one sample per row.
 
     Args:
-        w1, b1, w2, b2: the parameters, shapes as in :func:`forward_pass`.
+        w1: first-layer weights, shape (num_hiddens, num_inputs).
+        b1: first-layer bias, shape (num_hiddens,).
+        w2: second-layer weights, shape (num_outputs, num_hiddens).
+        b2: second-layer bias, shape (num_outputs,).
         X: inputs, shape (N, num_inputs).
 
     Returns:
@@ -225,9 +259,16 @@ def backward_pass_batch(
     matrix product over the batch dimension.
 
     Args:
-        w1, b1, w2, b2: the parameters, shapes as in :func:`forward_pass`.
+        w1: first-layer weights, shape (num_hiddens, num_inputs).
+        b1: first-layer bias, shape (num_hiddens,).
+        w2: second-layer weights, shape (num_outputs, num_hiddens).
+        b2: second-layer bias, shape (num_outputs,).
         T: targets, shape (N, num_outputs).
-        X, s1, x1, s2, x2: the values returned by :func:`forward_pass_batch`.
+        X: inputs, shape (N, num_inputs).
+        s1: hidden pre-activations from :func:`forward_pass_batch`, shape (N, num_hiddens).
+        x1: hidden activations, shape (N, num_hiddens).
+        s2: output pre-activations, shape (N, num_outputs).
+        x2: outputs, shape (N, num_outputs).
 
     Returns:
         ``(dl_dw1, dl_db1, dl_dw2, dl_db2)`` with the shapes of ``w1, b1, w2, b2``.
@@ -257,7 +298,14 @@ def init_parameters(
 ) -> Params:
     """The practical's initialisation: every weight and bias drawn from N(0, eps).
 
-    ``eps`` is the standard deviation (the practical calls ``normal_(0, eps)``).
+    Args:
+        num_inputs: input size (784 for MNIST).
+        num_hiddens: hidden units (50 in the practical).
+        num_outputs: output size (10 classes).
+        eps: the standard deviation (the practical calls ``normal_(0, eps)``).
+        generator: random generator; the global one when ``None``.
+        dtype: dtype of the parameters.
+        device: device of the parameters.
 
     Returns:
         ``(w1, b1, w2, b2)`` with shapes (num_hiddens, num_inputs),
@@ -287,8 +335,12 @@ def gradients_per_sample(
     practical's passes and not the checks.
 
     Args:
-        w1, b1, w2, b2: the parameters.
-        X: inputs, shape (N, num_inputs); T: targets, shape (N, num_outputs).
+        w1: first-layer weights, shape (num_hiddens, num_inputs).
+        b1: first-layer bias, shape (num_hiddens,).
+        w2: second-layer weights, shape (num_outputs, num_hiddens).
+        b2: second-layer bias, shape (num_outputs,).
+        X: inputs, shape (N, num_inputs).
+        T: targets, shape (N, num_outputs).
 
     Returns:
         ``(dl_dw1, dl_db1, dl_dw2, dl_db2)`` summed over the N samples.

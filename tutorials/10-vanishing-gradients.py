@@ -27,7 +27,7 @@
 # - why the gradient reaching the first layer of a deep network is a *product* of one factor per
 #   layer above it, and why a sigmoid makes each factor small;
 # - how to record `model.hiddenK.weight.grad.norm()` at every step and read it on a log scale;
-# - that a 5-hidden-layer sigmoid network trained with plain gradient descent barely moves,
+# - that a 5-hidden-layer sigmoid network trained with gradient descent barely moves,
 #   while the same network with ReLU learns the two moons, and why that is an optimisation
 #   problem rather than a lack of capacity.
 
@@ -433,15 +433,17 @@ for act in activations:
 # network's loss stays at $\ln 2$, the loss of a network that outputs probability $1/2$ for
 # every point. Its decision-boundary panel is one uniform colour: the outputs differ from $1/2$
 # only by tiny amounts, whose sign (a straight line in the plot) decides the class, so its
-# accuracy is a matter of chance, below $1/2$ on some seeds and above on others. The reason is the gradient, not the
-# architecture's capacity: a 5-layer sigmoid network can represent the two moons (a single
-# sigmoid layer already can), but the gradient reaching its lower layers is orders of magnitude
-# smaller than the one reaching its top layer, so those layers hardly move in 300 steps, and the
-# top layer is left to separate the classes with features that are still close to random.
+# accuracy is a matter of chance, below $1/2$ on some seeds and above on others.
+#
+# The reason is the gradient, not the architecture's capacity: a 5-layer sigmoid network can
+# represent the two moons (a single hidden sigmoid layer already can), but the gradient reaching
+# its lower layers is orders of magnitude smaller than the one reaching its top layer, so those
+# layers hardly move in 300 steps. The features they hand upwards stay nearly the same for every
+# point (the spreads printed above), and the output layer can do no better than predict $1/2$.
 #
 # So no, one architecture is not *always* better. The Adam table shows it: with steps scaled per
-# parameter, the sigmoid network trains too, on some or all seeds (count printed above), and then
-# reaches a similar accuracy. Equally, ReLU networks can lose: with an unlucky initialisation or
+# parameter, the deep sigmoid network trains too, to 100% training accuracy on some seeds (the
+# count printed above) and far above chance on the others. Equally, ReLU networks can lose: with an unlucky initialisation or
 # too large a learning rate units die (their input is negative for every example, so their
 # gradient is exactly zero), and on problems where smooth, bounded outputs matter a sigmoid or
 # tanh may fit better. What is robust is the ordering of *trainability by gradient descent at
