@@ -503,11 +503,12 @@ def val(t):
 
 
 def report(name, analytic, autograd):
-    """Print both values (6 significant digits) and their difference."""
+    """Print both values (6 significant digits, scalars only) and their difference."""
     analytic = torch.as_tensor(analytic, dtype=autograd.dtype,
                                device=autograd.device)
     analytic = analytic.reshape(autograd.shape)
-    print(f"{name}: analytic = {val(analytic):.6g}, autograd = {val(autograd):.6g}")
+    if analytic.numel() == 1:
+        print(f"{name}: analytic = {val(analytic):.6g}, autograd = {val(autograd):.6g}")
     compare(name, analytic, autograd)
 
 
@@ -616,7 +617,7 @@ rows = [f"| ${fmt(xi)}$ | ${fmt(fi, 6)}$ | ${fmt(ai, 6)}$ | ${fmt(gi, 6)}$ |"
         for xi, fi, ai, gi in table]
 show_markdown("| $x$ | $f(x)$ | $f'(x)$ by hand | autograd |\n"
               "|---:|---:|---:|---:|\n" + "\n".join(rows))
-compare("f'(x)", df_ex4, x_ex4.grad)
+report("f'(x)", df_ex4, x_ex4.grad)
 
 # %% [markdown]
 # ### Exercise 5
@@ -639,7 +640,7 @@ x5b = torch.tensor(2.0, requires_grad=True, device=device)
 y5b = 8 * x5b**4 + 3 * x5b**3 + 7 * x5b**2 + 6 * x5b + 1
 y5b.backward()
 print("y(2) with +3:", y5.item(), "  with +1:", y5b.item())
-compare("dy/dx, +1 vs +3", x5b.grad, x5.grad)
+report("dy/dx, +1 vs +3", x5b.grad, x5.grad)
 
 # %% [markdown]
 # ### Exercise 6
@@ -681,8 +682,8 @@ with torch.no_grad():
 report("df/dx", df_dx, x6.grad)
 report("df/dy", df_dy, y6.grad)
 report("df/dz", df_dz, z6.grad)
-compare("df/dx closed", closed_x, x6.grad)
-compare("df/dy closed", closed_y, y6.grad)
+report("df/dx closed", closed_x, x6.grad)
+report("df/dy closed", closed_y, y6.grad)
 
 # %% [markdown]
 # And the alternative reading $d' = 1 + zc$ plugged into the sheet's $\frac{1}{d+1}$: it does
@@ -749,16 +750,19 @@ plt.show()
 # Precision, not a wrong gradient. The sheet's manual version uses NumPy on a Python float, so
 # it computes in `float64`; its autograd version uses a `float32` tensor, which carries about 7
 # significant digits. Here both run in `float32`, and the check above agrees to the last bit or
-# within rounding. The same calculation in `float64` on both sides:
+# within rounding. Below, the sheet's situation (manual in `float64`, autograd in `float32`)
+# reproduces its difference in the 8th digit, and `float64` on both sides removes it.
 #
 # </details>
 
 # %%
-x64 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+x64 = torch.tensor(2.0, dtype=torch.float64, device=device, requires_grad=True)
 sigmoid(x64).backward()
-manual64 = grad_sigmoid_manual(torch.tensor(2.0, dtype=torch.float64))
-compare("float64 manual vs float64 autograd", manual64, x64.grad)
-compare("float64 manual vs float32 autograd", manual64, x4.grad.double())
+manual64 = grad_sigmoid_manual(torch.tensor(2.0, dtype=torch.float64, device=device))
+print("float64 manual:", manual64.item(), "  float32 autograd:", x4.grad.item())
+for name, reference in [("vs float32 autograd", x4.grad.double()),
+                        ("vs float64 autograd", x64.grad)]:
+    compare(name, manual64, reference)
 
 # %% [markdown]
 # ### Exercise 1: what does "following the path back from $z$ to $a$" give?

@@ -516,13 +516,13 @@ for epoch in range(2):
     for k, name in enumerate(["`w.grad`", "`b.grad`", "$w$ after", "$b$ after"]):
         values = (by_hand[epoch][k], auto_a[epoch][k], auto_b[epoch][k])
         cells = " | ".join(fmt(v, 6) for v in values)
-        rows.append(f"| {epoch + 1} | {name} | {cells} |")
-show_markdown(r"| epoch | value | by hand | autograd, $\hat y - y$ "
+        rows.append(f"| {epoch + 1}: {name} | {cells} |")
+show_markdown(r"| epoch: value | by hand | autograd, $\hat y - y$ "
               r"| autograd, $y - \hat y$ |"
-              "\n|---:|---|---:|---:|---:|\n" + "\n".join(rows))
+              "\n|---|---:|---:|---:|\n" + "\n".join(rows))
 hand = torch.stack([v for epoch in by_hand for v in epoch])
-compare("(yp-y) all", hand, torch.stack([v for epoch in auto_a for v in epoch]))
-compare("(y-yp) all", hand, torch.stack([v for epoch in auto_b for v in epoch]))
+for name, auto in [("(yp-y) all", auto_a), ("(y-yp) all", auto_b)]:
+    compare(name, hand, torch.stack([v for epoch in auto for v in epoch]))
 
 # %% [markdown]
 # The first epoch with the error written $y - \hat y$ and its inner derivative $-x$, as in the
@@ -537,7 +537,7 @@ show_math(
     rf"\frac{{2}}{{N}}\sum_i e'_i\,(-x_i) = {fmt(dw_rev)},\qquad"
     rf"\frac{{2}}{{N}}\sum_i e'_i\,x_i = {fmt(dw_forgot)}\ \text{{(wrong sign)}}"
 )
-compare("dw with (y-yp)", dw_rev, by_hand[0][0])
+print("dw from y - yp equals dw from yp - y:", bool(dw_rev == by_hand[0][0]))
 
 # %% [markdown]
 # ### labkit's version agrees
@@ -549,16 +549,20 @@ compare("dw with (y-yp)", dw_rev, by_hand[0][0])
 # %%
 one64 = torch.tensor(1.0, dtype=torch.float64, device=device)
 dw_lab, db_lab = mse_linear_grad(x2.unsqueeze(1), y2, one64.reshape(1), one64)
-compare("labkit dw", dw_lab, auto_a[0][0].reshape(1))
-compare("labkit db", db_lab, auto_a[0][1])
 one = torch.tensor(1.0, device=device)
 w_gd, b_gd, losses_gd = gd_fit(X23, y23, one.reshape(1), one, lr=learning_rate,
                                num_epochs=num_epochs)
-compare("ex1 w vs gd_fit", w_ex1, w_gd)
-compare("ex1 b vs gd_fit", b_ex1, b_gd.reshape(1))
+checks = [
+    ("labkit dw", dw_lab, auto_a[0][0].reshape(1)),
+    ("labkit db", db_lab, auto_a[0][1]),
+    ("ex1 w vs gd_fit", w_ex1, w_gd),
+    ("ex1 b vs gd_fit", b_ex1, b_gd.reshape(1)),
+    ("ex5 w vs gd_fit", linear.weight.detach().reshape(1), w_gd),
+    ("ex5 b vs gd_fit", linear.bias.detach(), b_gd.reshape(1)),
+]
 compare("ex1 loss curve", torch.tensor(losses_ex1), losses_gd.cpu(), atol=1e-5)
-compare("ex5 w vs gd_fit", linear.weight.detach().reshape(1), w_gd)
-compare("ex5 b vs gd_fit", linear.bias.detach(), b_gd.reshape(1))
+for name, mine, reference in checks:
+    compare(name, mine, reference)
 
 # %% [markdown]
 # The loss curves differ in the last `float32` digits (hence the tolerance of $10^{-5}$ for
@@ -570,14 +574,17 @@ compare("ex5 b vs gd_fit", linear.bias.detach(), b_gd.reshape(1))
 # %%
 w_ls6, b_ls6 = least_squares(X6.double(), y6.double())
 y_query_ls = (query.double() @ w_ls6 + b_ls6).item()
-compare("w vs lstsq", multi.weight.detach().squeeze(0).double(), w_ls6, atol=1e-3)
-compare("b vs lstsq", multi.bias.detach().squeeze(0).double(), b_ls6, atol=1e-3)
+for name, mine, reference in [
+    ("w vs lstsq", multi.weight.detach().squeeze(0).double(), w_ls6),
+    ("b vs lstsq", multi.bias.detach().squeeze(0).double(), b_ls6),
+    ("prediction", torch.tensor(y_query), torch.tensor(y_query_ls)),
+]:
+    compare(name, mine, reference, atol=1e-3)
 show_math(
-    rf"\hat y(X_1 = 3, X_2 = 2) = {fmt(w_ls6[0])}\cdot 3 + ({fmt(w_ls6[1])})\cdot 2"
-    rf" + {fmt(b_ls6)} = {fmt(y_query_ls)}\ \text{{(least squares)}},\qquad"
-    rf"{fmt(y_query)}\ \text{{(gradient descent)}}"
+    rf"\text{{least squares: }}\hat y(3, 2) = {fmt(w_ls6[0])}\cdot 3"
+    rf" + ({fmt(w_ls6[1])})\cdot 2 + {fmt(b_ls6)} = {fmt(y_query_ls)}"
 )
-compare("prediction", torch.tensor(y_query), torch.tensor(y_query_ls), atol=1e-3)
+show_math(rf"\text{{gradient descent: }}\hat y(3, 2) = {fmt(y_query)}")
 
 # %% [markdown]
 # `compare`'s tolerance is set to $10^{-3}$ here: gradient descent stops after a finite number
@@ -585,52 +592,55 @@ compare("prediction", torch.tensor(y_query), torch.tensor(y_query_ls), atol=1e-3
 #
 # ### All linear fits against least squares
 #
-# The final parameters and loss of every run, next to the exact minimiser of its data set:
+# The final parameters and loss of every run, each next to (after the slash) the exact
+# minimiser $(w^*, b^*)$ of its data set and the loss there:
 
 # %%
 rows = []
 for label, x, y, w_fit, b_fit in [
-    ("exercise 1 (23 points)", x23, y23, w_ex1, b_ex1),
-    ("exercise 5 (23 points)", x23, y23, w_ex5, b_ex5),
-    ("exercise 3 (5 points)", x5, y5, model.w.detach(), model.b.detach()),
-    ("exercise 4 (5 points)", x5, y5, model4.w.detach(), model4.b.detach()),
+    ("ex. 1 (23 pts)", x23, y23, w_ex1, b_ex1),
+    ("ex. 5 (23 pts)", x23, y23, w_ex5, b_ex5),
+    ("ex. 3 (5 pts)", x5, y5, model.w.detach(), model.b.detach()),
+    ("ex. 4 (5 pts)", x5, y5, model4.w.detach(), model4.b.detach()),
 ]:
     X = x.unsqueeze(1)
     w_ls, b_ls = least_squares(X, y)
     loss_fit = mse_linear(X, y, w_fit.reshape(1), b_fit.reshape(()))
     loss_ls = mse_linear(X, y, w_ls, b_ls)
-    cells = [w_fit, b_fit, loss_fit, w_ls, b_ls, loss_ls]
-    rows.append(f"| {label} | " + " | ".join(fmt(c) for c in cells) + " |")
-show_markdown("| run | $w$ | $b$ | loss | $w^*$ | $b^*$ | loss at $(w^*, b^*)$ |\n"
-              "|---|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
+    pairs = [(w_fit, w_ls), (b_fit, b_ls), (loss_fit, loss_ls)]
+    rows.append(f"| {label} | " + " | ".join(f"{fmt(a)} / {fmt(b)}" for a, b in pairs)
+                + " |")
+show_markdown("| run | $w$ / $w^*$ | $b$ / $b^*$ | loss / minimum |\n"
+              "|---|---:|---:|---:|\n" + "\n".join(rows))
 
 # %% [markdown]
 # ## Plot
 #
 # ### The sheet's learning rate on the 5-point set
 #
-# What the derivation predicts, computed from the data: the Hessian's eigenvalues, the
-# divergence bound $2/\lambda_{\max}$, the condition number, and how many epochs the flattest
-# direction needs per factor $e$ at $\eta = 0.001$; for both data sets:
+# What the derivation predicts, computed from the data: the Hessian's smallest eigenvalue,
+# the divergence bound $2/\lambda_{\max}$, the condition number $\kappa$, and
+# $1/(\eta\lambda_{\min})$, the number of epochs the flattest direction needs per factor
+# $e$ at the sheet's $\eta = 0.001$; for both data sets, and for the 5-point set with $x$
+# standardised to $z$ (see the fix below):
 
 # %%
 def scale_report(label, x):
     lam = torch.linalg.eigvalsh(mse_hessian(x.unsqueeze(1)).double())
     bound = max_stable_lr(x.unsqueeze(1))
-    return (f"| {label} | {fmt(lam[0])} | {fmt(lam[1])} | {fmt(bound, 5)} "
-            f"| {fmt(lam[1] / lam[0], 0)} "
+    return (f"| {label} | {fmt(lam[0])} | {fmt(bound, 5)} | {fmt(lam[1] / lam[0], 0)} "
             f"| {fmt(1 / (learning_rate * lam[0]), 0)} |")
 
 
 # float64: the fix below is compared with least squares to rounding
 Z5, mean5, std5 = standardize(x5.unsqueeze(1).double())
 show_markdown(
-    r"| data | $\lambda_{\min}$ | $\lambda_{\max}$ | bound $2/\lambda_{\max}$ "
-    r"| $\kappa$ | epochs per factor $e$ at $\eta = 0.001$ |"
-    "\n|---|---:|---:|---:|---:|---:|\n"
-    + "\n".join([scale_report("5 points, $x$", x5),
-                 scale_report("23 points, $x$", x23),
-                 scale_report("5 points, standardised $z$", Z5.squeeze(1))])
+    r"| data | $\lambda_{\min}$ | $2/\lambda_{\max}$ | $\kappa$ "
+    r"| $1/(\eta\lambda_{\min})$ |"
+    "\n|---|---:|---:|---:|---:|\n"
+    + "\n".join([scale_report("5 pts, $x$", x5),
+                 scale_report("23 pts, $x$", x23),
+                 scale_report("5 pts, $z$", Z5.squeeze(1))])
 )
 
 # %% [markdown]
@@ -694,8 +704,9 @@ w_z, b_z, losses_fix = gd_fit(Z5, Y5, zero64.reshape(1), zero64, lr=0.3,
                               num_epochs=100)
 w_fix, b_fix = unstandardize(w_z, b_z, mean5, std5)
 w_star5, b_star5 = least_squares(X5, Y5)
-compare("w (fix) vs lstsq", w_fix, w_star5, atol=1e-4)
-compare("b (fix) vs lstsq", b_fix, b_star5, atol=1e-4)
+for name, mine, reference in [("w (fix) vs lstsq", w_fix, w_star5),
+                               ("b (fix) vs lstsq", b_fix, b_star5)]:
+    compare(name, mine, reference, atol=1e-4)
 
 # %%
 fig, ax = plt.subplots()
