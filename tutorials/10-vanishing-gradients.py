@@ -96,9 +96,10 @@ device
 num_hidden_layers = 5  # the deep networks: 5 hidden layers of equal width
 num_hiddens = 16
 factor = 0.25 ** (num_hidden_layers - 1)
+extra = num_hidden_layers - 1
 show_markdown(
-    f"From the last hidden layer down to the first the sigmoid's derivative enters "
-    f"{num_hidden_layers - 1} more times: at most $(1/4)^{{{num_hidden_layers - 1}}} = "
+    "From the last hidden layer down to the first the sigmoid's derivative "
+    f"enters {extra} more times: at most $(1/4)^{{{extra}}} = "
     f"{fmt(factor, 6)}$, i.e. a factor $1/{1 / factor:.0f}$."
 )
 
@@ -116,8 +117,10 @@ show_markdown(
 # %%
 X, y = two_moons(200, noise=0.1, seed=0)
 X_test, y_test = two_moons(400, noise=0.1, seed=1)
-X, y, X_test, y_test = X.to(device), y.to(device), X_test.to(device), y_test.to(device)
-print("X", tuple(X.shape), X.dtype, "| y", tuple(y.shape), y.dtype, "| class counts", y.bincount().tolist())
+X, y = X.to(device), y.to(device)
+X_test, y_test = X_test.to(device), y_test.to(device)
+print("X", tuple(X.shape), X.dtype, "| y", tuple(y.shape), y.dtype)
+print("class counts", y.bincount().tolist())
 
 # %% [markdown]
 # The network class has one `nn.Linear` per hidden layer, named `hidden1`, `hidden2`, … as the
@@ -127,7 +130,8 @@ print("X", tuple(X.shape), X.dtype, "| y", tuple(y.shape), y.dtype, "| class cou
 
 # %%
 class MoonNet(nn.Module):
-    def __init__(self, num_hidden_layers=1, num_hiddens=16, activation=torch.relu):
+    def __init__(self, num_hidden_layers=1, num_hiddens=16,
+                 activation=torch.relu):
         super().__init__()
         self.num_hidden_layers = num_hidden_layers
         self.activation = activation
@@ -137,7 +141,8 @@ class MoonNet(nn.Module):
         self.output = nn.Linear(num_hiddens, 2)
 
     def hidden_layers(self):
-        return [getattr(self, f"hidden{k}") for k in range(1, self.num_hidden_layers + 1)]
+        ks = range(1, self.num_hidden_layers + 1)
+        return [getattr(self, f"hidden{k}") for k in ks]
 
     def latent(self, X):  # (N, 2) -> (N, num_hiddens)
         for layer in self.hidden_layers():
@@ -161,15 +166,17 @@ def train(model, num_steps=300, lr=0.1, optimizer="sgd"):
         opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     else:
         opt = torch.optim.Adam(model.parameters(), lr=lr)
-    losses, grad_norms = [], []  # grad_norms: one row per step, one column per hidden layer
+    losses, grad_norms = [], []  # grad_norms: row per step, column per layer
     for step in range(num_steps):
         loss = F.cross_entropy(model(X), y)  # 1. forward and loss
         opt.zero_grad()
         loss.backward()  # 2. backward
-        grad_norms.append([layer.weight.grad.norm().item() for layer in model.hidden_layers()])
+        grad_norms.append([layer.weight.grad.norm().item()
+                           for layer in model.hidden_layers()])
         losses.append(loss.item())
         opt.step()  # 3. update
-    return torch.tensor(losses), torch.tensor(grad_norms)  # (num_steps,), (num_steps, num_hidden_layers)
+    # (num_steps,), (num_steps, num_hidden_layers)
+    return torch.tensor(losses), torch.tensor(grad_norms)
 
 
 seed_everything(0)
@@ -177,7 +184,8 @@ baseline = MoonNet(num_hidden_layers=1).to(device)
 baseline_losses, _ = train(baseline)
 train_loss, train_acc = evaluate(baseline, X, y)
 test_loss, test_acc = evaluate(baseline, X_test, y_test)
-print(f"baseline: training loss {train_loss:.4f}, training accuracy {train_acc:.3f}, test accuracy {test_acc:.3f}")
+print(f"baseline: training loss {train_loss:.4f}")
+print(f"training accuracy {train_acc:.3f}, test accuracy {test_acc:.3f}")
 
 # %% [markdown]
 # ### Exercise 2: deeper networks, sigmoid against ReLU
@@ -193,35 +201,42 @@ activations = {"sigmoid": torch.sigmoid, "relu": torch.relu}
 
 def run(activation, seed, **train_kwargs):
     seed_everything(seed)
-    model = MoonNet(num_hidden_layers, num_hiddens, activations[activation]).to(device)
+    net = MoonNet(num_hidden_layers, num_hiddens, activations[activation])
+    model = net.to(device)
     losses, grad_norms = train(model, **train_kwargs)
     return {"model": model, "losses": losses, "grad_norms": grad_norms,
-            "train": evaluate(model, X, y), "test": evaluate(model, X_test, y_test)}
+            "train": evaluate(model, X, y),  # (loss, accuracy)
+            "test": evaluate(model, X_test, y_test)}
 
 
-runs = {(act, seed): run(act, seed) for act in activations for seed in seeds}
-print(len(runs), "runs of", num_hidden_layers, "hidden layers; grad_norms per run:",
+runs = {(act, s): run(act, s) for act in activations for s in seeds}
+print(len(runs), "runs; grad_norms of one run:",
       tuple(runs["sigmoid", 0]["grad_norms"].shape))
 
 # %% [markdown]
 # The final loss and accuracy of every run:
 
 # %%
+def cells(r):
+    (loss, train_acc), (_, test_acc) = r["train"], r["test"]
+    return [f"{loss:.4f}", f"{train_acc:.3f} / {test_acc:.3f}"]
+
+
 def results_table(runs, seeds):
-    rows = ["| seed | sigmoid: train loss | sigmoid: train acc | sigmoid: test acc "
-            "| ReLU: train loss | ReLU: train acc | ReLU: test acc |",
-            "|---:|---:|---:|---:|---:|---:|---:|"]
-    for seed in seeds:
-        cells = []
+    rows = ["| seed | sigmoid: loss | sigmoid: acc, train / test "
+            "| ReLU: loss | ReLU: acc, train / test |",
+            "|---:|---:|---:|---:|---:|"]
+    for s in seeds:
+        row = cells(runs["sigmoid", s]) + cells(runs["relu", s])
+        rows.append(f"| {s} | " + " | ".join(row) + " |")
+    mean = {}
+    for key in ["train", "test"]:
         for act in activations:
-            (loss, acc), (_, test_acc) = runs[act, seed]["train"], runs[act, seed]["test"]
-            cells += [f"{loss:.4f}", f"{acc:.3f}", f"{test_acc:.3f}"]
-        rows.append(f"| {seed} | " + " | ".join(cells) + " |")
-    mean = []
-    for act in activations:
-        for key, i, digits in [("train", 0, 4), ("train", 1, 3), ("test", 1, 3)]:
-            mean.append(f"{sum(runs[act, s][key][i] for s in seeds) / len(seeds):.{digits}f}")
-    rows.append("| **mean** | " + " | ".join(mean) + " |")
+            values = torch.tensor([runs[act, s][key] for s in seeds])
+            mean[act, key] = values.mean(dim=0).tolist()
+    row = [cells({"train": mean[act, "train"], "test": mean[act, "test"]})
+           for act in activations]
+    rows.append("| **mean** | " + " | ".join(row[0] + row[1]) + " |")
     return "\n".join(rows)
 
 
@@ -233,20 +248,30 @@ show_markdown(results_table(runs, seeds))
 # Each run's `grad_norms` holds one norm per hidden layer and step. To summarise a layer over
 # seeds we take the geometric mean (the mean of $\log_{10}$ of the norm), the natural average
 # for quantities spanning orders of magnitude; once at step 0 (the freshly initialised
-# network, the pure effect of depth) and once over all 300 steps:
+# network, the pure effect of depth) and once over all 300 steps. The last row is the ratio
+# of the first layer's to the last layer's:
 
 # %%
-def log10_mean_norm(activation, steps=slice(None)):
-    logs = torch.stack([runs[activation, s]["grad_norms"][steps].log10() for s in seeds])  # (seeds, steps, layers)
+def log10_mean_norm(activation, steps):
+    norms = [runs[activation, s]["grad_norms"][steps] for s in seeds]
+    logs = torch.stack(norms).log10()  # (seeds, steps, layers)
     return logs.mean(dim=(0, 1))  # (layers,)
 
 
+whens = {"step 0": slice(0, 1), "all steps": slice(None)}
 summary = {(act, when): log10_mean_norm(act, steps)
-           for act in activations for when, steps in [("step 0", slice(0, 1)), ("all steps", slice(None))]}
-for (act, when), logs in summary.items():
-    norms = ", ".join(f"{10 ** v:.1e}" for v in logs.tolist())
-    ratio = 10 ** (logs[0] - logs[-1]).item()
-    print(f"{act:>7}, {when:>9}: hidden1..hidden{num_hidden_layers} {norms}; first/last {ratio:.1e}")
+           for act in activations for when, steps in whens.items()}
+keys = list(summary)
+rows = ["| layer | " + " | ".join(f"{a}, {w}" for a, w in keys) + " |",
+        "|---|" + "---:|" * len(keys)]
+for k in range(num_hidden_layers):
+    row = [f"{10 ** summary[key][k].item():.1e}" for key in keys]
+    rows.append(f"| hidden{k + 1} | " + " | ".join(row) + " |")
+ratios = [f"{10 ** (summary[key][0] - summary[key][-1]).item():.1e}"
+          for key in keys]
+rows.append(f"| **hidden1 / hidden{num_hidden_layers}** | "
+            + " | ".join(ratios) + " |")
+show_markdown("\n".join(rows))
 
 # %% [markdown]
 # ## Check
@@ -264,15 +289,19 @@ F.cross_entropy(net(X), y).backward()
 
 a, caches = X, []
 for layer in net.hidden_layers():
-    z, lin = layers.linear_forward(a, layer.weight.detach().T, layer.bias.detach())
+    W, b = layer.weight.detach().T, layer.bias.detach()  # W: (in, out)
+    z, lin = layers.linear_forward(a, W, b)
     a, act = layers.sigmoid_forward(z)
     caches.append((lin, act))
-logits, out_cache = layers.linear_forward(a, net.output.weight.detach().T, net.output.bias.detach())
+W_out, b_out = net.output.weight.detach().T, net.output.bias.detach()
+logits, out_cache = layers.linear_forward(a, W_out, b_out)
 loss, ce_cache = layers.softmax_cross_entropy_forward(logits, y)
 
-delta, _, _ = layers.linear_backward(layers.softmax_cross_entropy_backward(ce_cache), out_cache)  # dL/da_L
+dlogits = layers.softmax_cross_entropy_backward(ce_cache)
+delta, _, _ = layers.linear_backward(dlogits, out_cache)  # dL/da_L
 for lin, act in reversed(caches):
-    delta, dW, _ = layers.linear_backward(layers.sigmoid_backward(delta, act), lin)  # dW: dL/dW_k
+    dz = layers.sigmoid_backward(delta, act)  # delta_k
+    delta, dW, _ = layers.linear_backward(dz, lin)  # dW: dL/dW_k
 compare("dW1", dW.T, net.hidden1.weight.grad)
 compare("norm of dW1", dW.norm(), net.hidden1.weight.grad.norm());
 
@@ -289,13 +318,16 @@ def prob_class1(model):
     return lambda grid: torch.softmax(model(grid.to(device)), dim=1)[:, 1]
 
 
-prob_levels = torch.linspace(0, 1, 21).tolist()  # one colour scale for every panel: P(class 1) in [0, 1]
+# one colour scale for every panel: P(class 1) in [0, 1]
+prob_levels = torch.linspace(0, 1, 21).tolist()
 
 
-fig, (ax_loss, ax_db) = plt.subplots(1, 2, figsize=(10, 4))
-plot.plot_loss(baseline_losses, ax=ax_loss, xlabel="step", ylabel="cross-entropy")
+fig, (ax_loss, ax_db) = plt.subplots(1, 2, figsize=(9, 3.8))
+plot.plot_loss(baseline_losses, ax=ax_loss, xlabel="step",
+               ylabel="cross-entropy")
 ax_loss.set_title("baseline: training loss")
-plot.decision_boundary(prob_class1(baseline), X, y, ax=ax_db, resolution=120, levels=prob_levels,
+plot.decision_boundary(prob_class1(baseline), X, y, ax=ax_db, resolution=120,
+                       levels=prob_levels,
                        title=f"baseline, test accuracy {test_acc:.3f}")
 plt.show()
 
@@ -311,16 +343,17 @@ for act, color in zip(activations, plot.COLORS):
 ax.set_xlabel("step")
 ax.set_ylabel("training cross-entropy")
 ax.set_yscale("log")
-ax.set_title(f"{num_hidden_layers} hidden layers of {num_hiddens}: sigmoid vs ReLU")
+ax.set_title(f"{num_hidden_layers} hidden layers of {num_hiddens} units")
 ax.legend()
 plt.show()
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
 for ax, act in zip(axes, activations):
     r = runs[act, 0]
-    plot.decision_boundary(prob_class1(r["model"]), X, y, ax=ax, resolution=120, levels=prob_levels,
-                           title=f"{act}, seed 0, test accuracy {r['test'][1]:.3f}")
+    plot.decision_boundary(prob_class1(r["model"]), X, y, ax=ax,
+                           resolution=120, levels=prob_levels,
+                           title=f"{act}, seed 0, test acc. {r['test'][1]:.3f}")
 plt.show()
 
 # %% [markdown]
@@ -329,34 +362,34 @@ plt.show()
 # One curve per hidden layer, seed 0, on a log scale; both panels share the same $y$ axis.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
 for ax, act in zip(axes, activations):
     norms = runs[act, 0]["grad_norms"]  # (num_steps, num_hidden_layers)
     for k in range(num_hidden_layers):
         ax.plot(norms[:, k], lw=1.3, label=f"hidden{k + 1}")
     ax.set_yscale("log")
     ax.set_xlabel("step")
-    ax.set_title(f"{act}: ‖∂L/∂W‖ per hidden layer (seed 0)")
+    ax.set_title(f"{act}: ‖∂L/∂W‖ per layer (seed 0)")
 axes[0].set_ylabel("weight-gradient norm")
-axes[1].legend(ncol=2, fontsize=8)
+axes[1].legend(ncol=2, fontsize=9)
 plt.show()
 
 # %% [markdown]
 # The same information over all five seeds, condensed to one number per layer (the geometric
-# means printed above: dotted at initialisation, solid over the whole run), against depth:
+# means in the table above: dotted at initialisation, solid over the whole run), against depth:
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.6))
 depth = range(1, num_hidden_layers + 1)
 for act, marker, color in zip(activations, "os", plot.COLORS):
     for when, style in [("step 0", ":"), ("all steps", "-")]:
-        ax.plot(depth, (10 ** summary[act, when]).tolist(), marker=marker, ls=style, color=color,
-                label=f"{act}, {when}")
+        ax.plot(depth, (10 ** summary[act, when]).tolist(), marker=marker,
+                ls=style, color=color, label=f"{act}, {when}")
 ax.set_yscale("log")
 ax.set_xticks(list(depth), [f"hidden{k}" for k in depth])
 ax.set_ylabel("geometric-mean ‖∂L/∂W‖")
 ax.set_title("gradient reaching each hidden layer")
-ax.legend(fontsize=8, ncol=2, loc="upper left")
+ax.legend(fontsize=9, ncol=2, loc="upper left")
 plt.show()
 
 # %% [markdown]
@@ -376,7 +409,7 @@ for act in activations:
         for layer in net.hidden_layers():
             a = net.activation(layer(a))
             spreads.append(f"{a.std(dim=0).mean().item():.1e}")
-    print(f"{act:>7}: spread of hidden1..hidden{num_hidden_layers}: {', '.join(spreads)}")
+    print(f"{act:>7}, hidden1..hidden{num_hidden_layers}: {', '.join(spreads)}")
 
 # %% [markdown]
 # ### Is the sigmoid network stuck for good? Same networks, Adam
@@ -387,28 +420,34 @@ for act in activations:
 # shrinking of the gradient.
 
 # %%
-runs_adam = {(act, seed): run(act, seed, optimizer="adam", lr=0.01) for act in activations for seed in seeds}
+runs_adam = {(act, s): run(act, s, optimizer="adam", lr=0.01)
+             for act in activations for s in seeds}
 show_markdown(results_table(runs_adam, seeds))
 
 # %% [markdown]
 # A few counts for the answers, computed from the two tables:
 
 # %%
-def wins(runs):
-    return sum(runs["relu", s]["train"][0] < runs["sigmoid", s]["train"][0] for s in seeds)
+def wins(runs):  # seeds on which ReLU ends with the lower training loss
+    return sum(runs["relu", s]["train"][0] < runs["sigmoid", s]["train"][0]
+               for s in seeds)
 
 
-def solved(runs, act):
+def solved(runs, act):  # seeds with 100% training accuracy
     return sum(runs[act, s]["train"][1] == 1.0 for s in seeds)
 
 
+n = len(seeds)
 for name, rs in [("SGD", runs), ("Adam", runs_adam)]:
-    print(f"{name:>4}: ReLU has the lower final training loss on {wins(rs)} of {len(seeds)} seeds; "
-          f"100% training accuracy: sigmoid {solved(rs, 'sigmoid')}, ReLU {solved(rs, 'relu')} of {len(seeds)}")
+    print(f"{name:>4}: ReLU has the lower loss on {wins(rs)}/{n} seeds; "
+          f"100% training accuracy: sigmoid {solved(rs, 'sigmoid')}/{n}, "
+          f"ReLU {solved(rs, 'relu')}/{n}")
+L = num_hidden_layers
 for act in activations:
     logs = summary[act, "step 0"]
-    print(f"{act:>7}, step 0: gradient norm of hidden1 / hidden{num_hidden_layers} = {10 ** (logs[0] - logs[-1]).item():.1e}, "
-          f"of hidden2 / hidden{num_hidden_layers} (both 16x16) = {10 ** (logs[1] - logs[-1]).item():.1e}")
+    r1, r2 = (10 ** (logs[i] - logs[-1]).item() for i in (0, 1))
+    print(f"{act:>7}, step 0: norm ratio hidden1/hidden{L} {r1:.1e}, "
+          f"hidden2/hidden{L} (both 16x16) {r2:.1e}")
 
 # %% [markdown]
 # ## Answers to the exercise questions
@@ -443,10 +482,10 @@ for act in activations:
 #
 # So no, one architecture is not *always* better. The Adam table shows it: with steps scaled per
 # parameter, the deep sigmoid network trains too, to 100% training accuracy on some seeds (the
-# count printed above) and far above chance on the others. Equally, ReLU networks can lose: with an unlucky initialisation or
-# too large a learning rate units die (their input is negative for every example, so their
-# gradient is exactly zero), and on problems where smooth, bounded outputs matter a sigmoid or
-# tanh may fit better. What is robust is the ordering of *trainability by gradient descent at
+# count printed above) and far above chance on the others. Equally, ReLU networks can lose:
+# with an unlucky initialisation or too large a learning rate units die (their input is
+# negative for every example, so their gradient is exactly zero), and on problems where smooth,
+# bounded outputs matter a sigmoid or tanh may fit better. What is robust is the ordering of *trainability by gradient descent at
 # depth*: ReLU keeps the gradient's size across layers, sigmoid divides it.
 #
 # </details>
