@@ -142,21 +142,25 @@ device
 # %%
 X, y = two_moons(200, noise=0.1, seed=0)
 X_test, y_test = two_moons(400, noise=0.1, seed=1)
-X, y, X_test, y_test = X.to(device), y.to(device), X_test.to(device), y_test.to(device)
+X, y = X.to(device), y.to(device)
+X_test, y_test = X_test.to(device), y_test.to(device)
 num_inputs, num_hiddens, num_outputs = 2, 16, 2
 
 
 def init_params(seed=0):
     g = torch.Generator().manual_seed(seed)
-    W1 = torch.randn(num_hiddens, num_inputs, generator=g) * (2 / num_inputs) ** 0.5
+    W1 = torch.randn(num_hiddens, num_inputs, generator=g)
+    W1 *= (2 / num_inputs) ** 0.5
     b1 = torch.zeros(num_hiddens)
-    W2 = torch.randn(num_outputs, num_hiddens, generator=g) * (2 / num_hiddens) ** 0.5
+    W2 = torch.randn(num_outputs, num_hiddens, generator=g)
+    W2 *= (2 / num_hiddens) ** 0.5
     b2 = torch.zeros(num_outputs)
     return [p.to(device) for p in (W1, b1, W2, b2)]
 
 
 W1, b1, W2, b2 = init_params()
-print("W1", tuple(W1.shape), "b1", tuple(b1.shape), "W2", tuple(W2.shape), "b2", tuple(b2.shape))
+names = ["W1", "b1", "W2", "b2"]
+print({name: tuple(p.shape) for name, p in zip(names, (W1, b1, W2, b2))})
 
 # %% [markdown]
 # ### Exercise 2: the forward pass
@@ -174,13 +178,16 @@ def forward(X, W1, b1, W2, b2):
 
 
 def cross_entropy(z2, y):
-    # -log softmax(z2)_y = logsumexp(z2) - z2_y: never takes the log of an underflowed 0
-    return (torch.logsumexp(z2, dim=1) - z2.gather(1, y.unsqueeze(1)).squeeze(1)).mean()
+    # -log softmax(z2)_y = logsumexp(z2) - z2_y: no log of an underflowed 0
+    z2_y = z2.gather(1, y.unsqueeze(1)).squeeze(1)  # (N,)
+    return (torch.logsumexp(z2, dim=1) - z2_y).mean()
 
 
 z2, (z1, a1, a2) = forward(X, W1, b1, W2, b2)
-print("logits", tuple(z2.shape), "| rows of a2 sum to 1:", torch.allclose(a2.sum(1), torch.ones(len(X), device=device)),
-      "| loss", f"{cross_entropy(z2, y).item():.4f}")
+ones = torch.ones(len(X), device=device)
+print("logits", tuple(z2.shape), "| rows of a2 sum to 1:",
+      torch.allclose(a2.sum(1), ones))
+print(f"loss {cross_entropy(z2, y).item():.4f}")
 
 # %% [markdown]
 # The derivation's key line, $\partial L / \partial z_2 = a_2 - e_y$, for the first training
@@ -188,14 +195,15 @@ print("logits", tuple(z2.shape), "| rows of a2 sum to 1:", torch.allclose(a2.sum
 
 # %%
 def vec(t):
-    return r"\begin{pmatrix}" + r" \\ ".join(fmt(v) for v in t.tolist()) + r"\end{pmatrix}"
+    entries = r" \\ ".join(fmt(v) for v in t.tolist())
+    return r"\begin{pmatrix}" + entries + r"\end{pmatrix}"
 
 
 e_y0 = F.one_hot(y[0], num_classes=a2.shape[1]).float()
-show_math(
-    rf"y_0 = {y[0].item()}, \quad z_2 = {vec(z2[0])}, \quad a_2 = \mathrm{{softmax}}(z_2) = {vec(a2[0])}, "
-    rf"\quad \frac{{\partial L_0}}{{\partial z_2}} = a_2 - e_{{y_0}} = {vec(a2[0])} - {vec(e_y0)} = {vec(a2[0] - e_y0)}"
-)
+show_math(rf"y_0 = {y[0].item()}, \quad z_2 = {vec(z2[0])}, \quad "
+          rf"a_2 = \mathrm{{softmax}}(z_2) = {vec(a2[0])}")
+show_math(rf"\frac{{\partial L_0}}{{\partial z_2}} = a_2 - e_{{y_0}} = "
+          rf"{vec(a2[0])} - {vec(e_y0)} = {vec(a2[0] - e_y0)}")
 
 # %% [markdown]
 # ### Exercise 3: the backward pass
@@ -219,7 +227,8 @@ def backward(X, y, W1, b1, W2, b2, cache):
 
 
 grads = backward(X, y, W1, b1, W2, b2, (z1, a1, a2))
-print({name: tuple(g.shape) for name, g in zip(["dW1", "db1", "dW2", "db2"], grads)})
+grad_names = ["dW1", "db1", "dW2", "db2"]
+print({name: tuple(g.shape) for name, g in zip(grad_names, grads)})
 
 # %% [markdown]
 # ### Exercise 4: one gradient-descent step
@@ -268,8 +277,10 @@ def accuracy(params, X, y):
     return (forward(X, *params)[0].argmax(1) == y).float().mean().item()
 
 
-print(f"after {len(losses)} steps: training loss {cross_entropy(forward(X, *params)[0], y).item():.4f}, "
-      f"training accuracy {accuracy(params, X, y):.3f}, test accuracy {accuracy(params, X_test, y_test):.3f}")
+final_loss = cross_entropy(forward(X, *params)[0], y).item()
+print(f"after {len(losses)} steps: training loss {final_loss:.4f}")
+print(f"training accuracy {accuracy(params, X, y):.3f}, "
+      f"test accuracy {accuracy(params, X_test, y_test):.3f}")
 
 # %% [markdown]
 # The learning rate is configurable; three values side by side, same start and same number of
@@ -279,7 +290,8 @@ print(f"after {len(losses)} steps: training loss {cross_entropy(forward(X, *para
 lr_runs = {lr: train(lr)[1] for lr in [0.05, 0.5, 2.0, 8.0]}
 for lr, curve in lr_runs.items():
     rises = (curve[1:] > curve[:-1]).sum().item()
-    print(f"lr = {lr:<4}: final training loss {curve[-1].item():.4f}, the loss went up in {rises} of {len(curve) - 1} steps")
+    print(f"lr = {lr:<4}: final loss {curve[-1].item():.4f}, "
+          f"went up in {rises} of {len(curve) - 1} steps")
 
 # %% [markdown]
 # ## Check
@@ -302,8 +314,9 @@ compare("loss", cross_entropy(z2, y), F.cross_entropy(z2, y));
 # %%
 auto = [p.clone().requires_grad_() for p in (W1, b1, W2, b2)]
 F.cross_entropy(forward(X, *auto)[0], y).backward()
-for name, manual, a in zip(["dW1", "db1", "dW2", "db2"], backward(X, y, W1, b1, W2, b2, cache), auto):
-    compare(name, manual, a.grad)
+manual = backward(X, y, W1, b1, W2, b2, cache)
+for name, m, a in zip(grad_names, manual, auto):
+    compare(name, m, a.grad)
 
 # %% [markdown]
 # ### `labkit.layers` agrees
@@ -322,9 +335,9 @@ dz2 = layers.softmax_cross_entropy_backward(ce)
 da1, dW2_T, db2 = layers.linear_backward(dz2, lin2)
 dz1 = layers.relu_backward(da1, relu1)
 _, dW1_T, db1 = layers.linear_backward(dz1, lin1)
-for name, lab, ours in zip(["dW1", "db1", "dW2", "db2"], [dW1_T.T, db1, dW2_T.T, db2],
-                           backward(X, y, W1, b1, W2, b2, cache)):
-    compare(name, lab, ours)
+lab = [dW1_T.T, db1, dW2_T.T, db2]
+for name, lab_grad, ours in zip(grad_names, lab, manual):
+    compare(name, lab_grad, ours)
 
 # %% [markdown]
 # ## Plot
@@ -332,7 +345,8 @@ for name, lab, ours in zip(["dW1", "db1", "dW2", "db2"], [dW1_T.T, db1, dW2_T.T,
 # ### Loss curve
 
 # %%
-ax = plot.plot_loss(losses, xlabel="step", ylabel="training cross-entropy", logy=True)
+ax = plot.plot_loss(losses, xlabel="step", ylabel="training cross-entropy",
+                    logy=True)
 for step in snapshot_at[1:-1]:
     ax.axvline(step, color=plot.COLORS[1], lw=1, ls=":")
 ax.set_title("gradient descent, lr = 0.5 (dotted: snapshots)")
@@ -345,12 +359,18 @@ plt.show()
 
 # %%
 prob_levels = torch.linspace(0, 1, 21).tolist()
-fig, axes = plt.subplots(2, 3, figsize=(12, 7.2))
+fig, axes = plt.subplots(3, 2, figsize=(9, 10.5))
 for ax, step in zip(axes.flat, snapshot_at):
     p = snapshots[step]
-    plot.decision_boundary(lambda grid, p=p: forward(grid.to(device), *p)[1][2][:, 1], X, y, ax=ax,
-                           resolution=100, levels=prob_levels,
-                           title=f"step {step}, train acc {accuracy(p, X, y):.3f}")
+
+    def prob_class1(grid, p=p):
+        z1, a1, a2 = forward(grid.to(device), *p)[1]
+        return a2[:, 1]
+
+    acc = accuracy(p, X, y)
+    plot.decision_boundary(prob_class1, X, y, ax=ax, resolution=100,
+                           levels=prob_levels,
+                           title=f"step {step}, training accuracy {acc:.3f}")
 plt.show()
 
 # %% [markdown]
@@ -359,7 +379,8 @@ plt.show()
 # %%
 fig, ax = plt.subplots()
 for lr, curve in lr_runs.items():
-    plot.plot_loss(curve, ax=ax, label=f"lr = {lr}", xlabel="step", ylabel="training cross-entropy", logy=True)
+    plot.plot_loss(curve, ax=ax, label=f"lr = {lr}", xlabel="step",
+                   ylabel="training cross-entropy", logy=True)
 plt.show()
 
 # %% [markdown]
