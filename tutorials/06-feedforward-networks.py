@@ -258,7 +258,7 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, optimizer) -> float:
 len(train_data_loader)
 
 # %% [markdown]
-# The sheet's loop, exactly, but for 300 epochs instead of 10,000 (the budget is worked out
+# The sheet's loop, exactly, but for 200 epochs instead of 10,000 (the budget is worked out
 # below). Besides the sheet's epoch loss, the average of the four per-example losses *during*
 # the epoch, we record the loss on all four examples at the start of each epoch, which is what
 # a full-batch loop sees.
@@ -270,14 +270,14 @@ def full_data_loss(model: nn.Module) -> float:
         return loss_fn(model(X.to(device)).flatten(), Y.to(device)).item()
 
 
-num_epochs_sheet = 300
+num_epochs_sheet = 200
 optimizer = torch.optim.SGD(model.parameters(), lr=lr)
 losses_sheet, full_losses_sheet = [], []
 for epoch in range(num_epochs_sheet):
     full_losses_sheet.append(full_data_loss(model))
     model.train(True)
     losses_sheet.append(train_one_epoch(model, train_data_loader, optimizer))
-    if epoch % 50 == 0:
+    if epoch % 40 == 0:
         print(f"Epoch {epoch}/{num_epochs_sheet}, Loss: {losses_sheet[-1]:.6f}, "
               f"loss on all four at the start: {full_losses_sheet[-1]:.6f}")
 
@@ -466,7 +466,7 @@ unit_off = (Z1_all <= 0).all(dim=1)  # (S, 2) dead units
 unit_on = (Z1_all > 0).all(dim=1)  # (S, 2) units linear on the data
 net_is_linear = (unit_off | unit_on).all(dim=1)  # (S,) no bend between the points
 silent = (Z1_all <= 0).all(dim=2)  # (S, 4) inputs on which every unit is off
-# Two silent inputs with different targets get the same output b2: at best 0.5 for both.
+# Two silent inputs with different targets get the same output b2: 0.5 at best.
 stuck = (silent & (Y == 1)).any(dim=1) & (silent & (Y == 0)).any(dim=1)  # (S,)
 final_loss = stack_losses[-1]  # (S,)
 reached = stack_losses < 0.01  # (num_epochs, S)
@@ -648,7 +648,7 @@ with torch.no_grad():
 # %% [markdown]
 # ### The stacked networks are the sheet's networks
 #
-# A fresh stack trained for 300 epochs must end where the single full-batch model of exercise 1
+# A fresh stack trained for 200 epochs must end where the single full-batch model of exercise 1
 # ended (same seed 42, same initial weights, same learning rate):
 
 # %%
@@ -702,7 +702,7 @@ print("rows sum to the class counts of the test split:",
 #
 # ### Exercise 1: batch size 1 against full batch
 #
-# The first 300 epochs of the sheet's loop and of the full-batch loop with learning rate
+# The first 200 epochs of the sheet's loop and of the full-batch loop with learning rate
 # $4\eta$, from the same initial weights. Measured the same way, on all four examples at the
 # start of each epoch, the two curves lie almost on top of each other. The sheet's own epoch
 # loss (faint) is higher and noisy: each of its four terms is measured right after steps taken
@@ -734,7 +734,7 @@ print("best affine fit: w1, w2, b =",
 print(f"its MSE: {constant_loss:.6f}")
 print(f"MSE of predicting the mean target: {Y.var(correction=0).item():.6f}")
 fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.6), sharey=True)
-# Log-spaced epochs: the x axis is logarithmic, so 10,000 points per curve would add nothing.
+# The x axis is logarithmic: 400 log-spaced epochs per curve are enough.
 shown_epochs = torch.logspace(0, math.log10(num_epochs), 400).round().long().unique()
 for ax, name in zip(axes, variants):
     for k, (run_name, seed) in enumerate(labels):
@@ -770,7 +770,7 @@ for ax, k in zip(axes, shown):
     name, seed = labels[k]
     plot.decision_boundary(net, X, Y, ax=ax, xlim=(-0.5, 1.5), ylim=(-0.5, 1.5),
                            resolution=120, title=f"{name}, seed {seed}: {verdict(k)}")
-    ax.get_legend().remove()  # it would cover the point (1, 1); the suptitle says it
+    ax.get_legend().remove()  # it would cover the point (1, 1)
 fig.suptitle(r"output $\hat y$; grey line: $\hat y = 0.5$; "
              "dark blue points: class 0, dark red: class 1", fontsize=10)
 plt.show()
@@ -829,10 +829,10 @@ print(mnist.CREDIT)
 # $(2\cdot 2 + 2) + (2 \cdot 1 + 1)$, and the sum of `numel` over `model.parameters()` give the
 # same number (printed above): four weights and two biases in the hidden layer, two weights and
 # one bias in the output layer. The 10,000 epochs of the sheet were run as full-batch steps with
-# learning rate $4\eta$, which is the same update to first order in $\eta$ (derived above). On
-# the first 300 epochs both loops move the weights in a similar direction (the cosine printed
-# there) but do not end at the same point: the full-batch loop is the noise-free version of the
-# sheet's loop. With the sigmoid, most seeds solve XOR within the 10,000 epochs (the summary
+# learning rate $4\eta$, which is the same update to first order in $\eta$ (derived above). Over
+# the first 200 epochs both loops follow the same loss curve on the four examples and move the
+# weights in a similar direction (the cosine printed there), but do not end at the same point:
+# the full-batch loop is the noise-free version of the sheet's loop. With the sigmoid, most seeds solve XOR within the 10,000 epochs (the summary
 # table): the loss sits on a plateau for a long time, then drops towards zero.
 #
 # </details>
