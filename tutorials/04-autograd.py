@@ -598,11 +598,11 @@ for label, n in [("ReLU, $v > 0$", relu_on), ("ReLU, $v < 0$", relu_off),
         else:
             slope = (v > 0).to(v.dtype)
         analytic = slope * 1 * n["x"]
-    rows.append(f"| {label} | ${fmt(val(v))}$ | ${fmt(val(slope), 6)}$ "
+    rows.append(f"| {label} | ${fmt(val(slope), 6)}$ "
                 f"| ${fmt(val(analytic), 6)}$ | ${fmt(val(n['w'].grad), 6)}$ |")
     report(f"da/dw {label.replace('$', '')}", analytic, n["w"].grad)
-show_markdown("| neuron | $v$ | slope | $da/dw$ by hand | autograd |\n"
-              "|---|---:|---:|---:|---:|\n" + "\n".join(rows))
+show_markdown("| neuron | slope at $v$ | $da/dw$ by hand | autograd |\n"
+              "|---|---:|---:|---:|\n" + "\n".join(rows))
 
 # %% [markdown]
 # ### Exercise 4
