@@ -137,13 +137,17 @@ device
 data = load_mnist("small")
 print(data.description)
 print(CREDIT)
-X_train, y_train = data.X_train.to(device), data.y_train.to(device)  # (1000, 784), (1000,)
+X_train = data.X_train.to(device)  # (1000, 784)
+y_train = data.y_train.to(device)  # (1000,)
 X_test, y_test = data.X_test.to(device), data.y_test.to(device)
-print("X_train", tuple(X_train.shape), X_train.dtype, "| X_test", tuple(X_test.shape),
-      f"| training mean {X_train.mean().item():.3f}, std {X_train.std().item():.3f}")
+print("X_train", tuple(X_train.shape), X_train.dtype,
+      "| X_test", tuple(X_test.shape))
+print(f"training mean {X_train.mean().item():.3f}, "
+      f"std {X_train.std().item():.3f}")
 
 # %%
-plot.show_images(data.X_train[:16], [f"label {v}" for v in data.y_train[:16].tolist()])
+titles = [f"label {v}" for v in data.y_train[:16].tolist()]
+plot.show_images(data.X_train[:16], titles)
 plt.show()
 
 # %% [markdown]
@@ -153,7 +157,9 @@ plt.show()
 zeta = 0.9
 T_train = zeta * F.one_hot(y_train, num_classes=10).float()  # (1000, 10)
 T_test = zeta * F.one_hot(y_test, num_classes=10).float()
-print(T_train[:3])
+for n in range(3):
+    row = " ".join(f"{v:.1f}" for v in T_train[n].tolist())
+    print(f"label {y_train[n].item()}: [{row}]")
 
 # %% [markdown]
 # ### §1–§3: the six functions
@@ -188,7 +194,10 @@ def forward_pass(w1, b1, w2, b2, x):
     return x0, s1, x1, s2, x2
 
 
-def backward_pass(w1, b1, w2, b2, t, x, s1, x1, s2, x2, dl_dw1, dl_db1, dl_dw2, dl_db2):
+def backward_pass(w1, b1, w2, b2,
+                  t,
+                  x, s1, x1, s2, x2,
+                  dl_dw1, dl_db1, dl_dw2, dl_db2):
     x0 = x
     dl_dx2 = dloss(x2, t)
     dl_ds2 = dsigma(s2) * dl_dx2  # (10,)
@@ -201,7 +210,10 @@ def backward_pass(w1, b1, w2, b2, t, x, s1, x1, s2, x2, dl_dw1, dl_db1, dl_dw2, 
 
 
 v, t = torch.randn(3, 4), torch.randn(3, 4)
-print("sigma", sigma(v).shape, "dsigma", dsigma(v).shape, "loss", loss(v, t).shape, "dloss", dloss(v, t).shape)
+for f in [sigma, dsigma]:
+    print(f.__name__, tuple(f(v).shape))
+for f in [loss, dloss]:
+    print(f.__name__, tuple(f(v, t).shape))
 
 # %% [markdown]
 # ### The batched passes
@@ -226,8 +238,9 @@ def backward_pass_batch(w1, b1, w2, b2, T, X, s1, x1, s2, x2):
 
 
 shapes = [(50, 784), (50,), (10, 50), (10,)]
-print("x0, s1, x1, s2, x2 for 4 samples:",
-      [tuple(a.shape) for a in forward_pass_batch(*[torch.zeros(s, device=device) for s in shapes], X_train[:4])])
+zeros = [torch.zeros(s, device=device) for s in shapes]
+values = forward_pass_batch(*zeros, X_train[:4])
+print("x0, s1, x1, s2, x2 for 4 samples:", [tuple(a.shape) for a in values])
 
 # %% [markdown]
 # ### §4: initialisation and the training loop
@@ -242,13 +255,16 @@ eps = 1e-6
 num_steps = 1000
 N = X_train.shape[0]
 eta = 0.1 / N
-init = [p.to(device) for p in practical.init_parameters(784, 50, 10, eps=eps, generator=torch.Generator().manual_seed(0))]
-print([tuple(p.shape) for p in init], f"| {sum(p.numel() for p in init):,} parameters",
-      f"| std of w1 {init[0].std().item():.2e} | eta = 0.1 / {N}")
+gen = torch.Generator().manual_seed(0)
+init = practical.init_parameters(784, 50, 10, eps=eps, generator=gen)
+init = [p.to(device) for p in init]  # w1, b1, w2, b2
+print([tuple(p.shape) for p in init],
+      f"| {sum(p.numel() for p in init):,} parameters")
+print(f"std of w1 {init[0].std().item():.2e} | eta = 0.1 / {N}")
 
 
 def sync():
-    if device.type == "cuda":  # GPU kernels run asynchronously: wait before reading the clock
+    if device.type == "cuda":  # GPU work is asynchronous: wait for it
         torch.cuda.synchronize()
 
 # %% [markdown]
@@ -260,7 +276,7 @@ def sync():
 # %%
 def step_per_sample(params, X, T):
     w1, b1, w2, b2 = params
-    grads = [torch.zeros_like(p) for p in params]  # dl_dw1, dl_db1, dl_dw2, dl_db2
+    grads = [torch.zeros_like(p) for p in params]  # dl_dw1, ..., dl_db2
     for n in range(X.shape[0]):
         x0, s1, x1, s2, x2 = forward_pass(w1, b1, w2, b2, X[n])
         backward_pass(w1, b1, w2, b2, T[n], x0, s1, x1, s2, x2, *grads)
@@ -273,7 +289,8 @@ for step in range(3):
     params, _ = step_per_sample(params, X_train, T_train)
     sync(); times_per_sample.append(time.perf_counter() - start)
 params_per_sample = params
-print("seconds per step, per-sample version:", [f"{t:.3f}" for t in times_per_sample])
+print("seconds per step, per-sample version:",
+      [f"{t:.3f}" for t in times_per_sample])
 
 # %% [markdown]
 # **The batched version**, for the full 1,000 steps. For the parameters before every step and
@@ -289,7 +306,8 @@ def error_rate(x2, y):
 
 def record(params, x2_train):
     x2_test = forward_pass_batch(*params, X_test)[4]
-    return loss(x2_train, T_train).item(), error_rate(x2_train, y_train), error_rate(x2_test, y_test)
+    return (loss(x2_train, T_train).item(), error_rate(x2_train, y_train),
+            error_rate(x2_test, y_test))
 
 
 params, history, times_batched = init, [], []
@@ -305,10 +323,11 @@ for step in range(num_steps):
         params_batched_3 = params
 history.append(record(params, forward_pass_batch(*params, X_train)[4]))
 
-history = torch.tensor(history)  # (num_steps + 1, 3): loss, training error, test error
+history = torch.tensor(history)  # (num_steps + 1, 3): loss, train/test error
 for step in range(0, num_steps + 1, 100):
     loss_value, train_err, test_err = history[step].tolist()
-    print(f"after {step:4d} steps: training loss {loss_value:7.2f}, training error {100 * train_err:5.1f}%, "
+    print(f"after {step:4d} steps: training loss {loss_value:7.2f}, "
+          f"training error {100 * train_err:5.1f}%, "
           f"test error {100 * test_err:5.2f}%")
 
 # %% [markdown]
@@ -336,13 +355,16 @@ compare("dloss", dloss(v.detach(), t), v.grad);
 # the accumulated gradients against autograd's gradient of `loss(x2, t)`:
 
 # %%
-p64 = [torch.randn(s, generator=g, dtype=torch.float64).requires_grad_() for s in [(50, 784), (50,), (10, 50), (10,)]]
+p64 = [torch.randn(s, generator=g, dtype=torch.float64).requires_grad_()
+       for s in shapes]
 x64, t64 = X_train[0].double().cpu(), T_train[0].double().cpu()
 values = forward_pass(*p64, x64)
 loss(values[4], t64).backward()
 acc = [torch.zeros_like(p) for p in p64]
-backward_pass(*[p.detach() for p in p64], t64, *[a.detach() for a in values], *acc)
-for name, a, p in zip(["dl_dw1", "dl_db1", "dl_dw2", "dl_db2"], acc, p64):
+backward_pass(*[p.detach() for p in p64], t64,
+              *[a.detach() for a in values], *acc)
+grad_names = ["dl_dw1", "dl_db1", "dl_dw2", "dl_db2"]
+for name, a, p in zip(grad_names, acc, p64):
     compare(name, a, p.grad)
 
 # %% [markdown]
@@ -358,8 +380,9 @@ for name, a, p in zip(["dl_dw1", "dl_db1", "dl_dw2", "dl_db2"], acc, p64):
 init64 = [p.double() for p in init]
 X64, T64 = X_train.double(), T_train.double()
 _, grads_per_sample = step_per_sample(init64, X64, T64)
-grads_batched = backward_pass_batch(*init64, T64, *forward_pass_batch(*init64, X64))
-for name, a, b in zip(["dl_dw1", "dl_db1", "dl_dw2", "dl_db2"], grads_per_sample, grads_batched):
+values64 = forward_pass_batch(*init64, X64)
+grads_batched = backward_pass_batch(*init64, T64, *values64)
+for name, a, b in zip(grad_names, grads_per_sample, grads_batched):
     compare(name, a, b)
     print(f"{'':12} largest |entry| {b.abs().max().item():.2e}")
 
@@ -368,7 +391,8 @@ for name, a, b in zip(["dl_dw1", "dl_db1", "dl_dw2", "dl_db2"], grads_per_sample
 # version and after three steps of the batched one.
 
 # %%
-for name, a, b in zip(["w1", "b1", "w2", "b2"], params_per_sample, params_batched_3):
+names = ["w1", "b1", "w2", "b2"]
+for name, a, b in zip(names, params_per_sample, params_batched_3):
     compare(f"{name}, step 3", a, b)
 
 # %% [markdown]
@@ -381,13 +405,16 @@ for name, a, b in zip(["w1", "b1", "w2", "b2"], params_per_sample, params_batche
 w = init
 compare("sigma", practical.sigma(X_test[:5]), sigma(X_test[:5]))
 compare("dsigma", practical.dsigma(X_test[:5]), dsigma(X_test[:5]))
-compare("forward x2", practical.forward_pass(*w, X_train[0])[4], forward_pass(*w, X_train[0])[4])
-lab_grads = practical.backward_pass_batch(*init64, T64, *practical.forward_pass_batch(*init64, X64))
-for name, a, b in zip(["dl_dw1", "dl_db1", "dl_dw2", "dl_db2"], lab_grads, grads_batched):
+compare("forward x2", practical.forward_pass(*w, X_train[0])[4],
+        forward_pass(*w, X_train[0])[4])
+lab_values = practical.forward_pass_batch(*init64, X64)
+lab_grads = practical.backward_pass_batch(*init64, T64, *lab_values)
+for name, a, b in zip(grad_names, lab_grads, grads_batched):
     compare(name, a, b)
-lab_per_sample = practical.gradients_per_sample(*w, X_train[:100], T_train[:100])
-ours_per_sample = backward_pass_batch(*w, T_train[:100], *forward_pass_batch(*w, X_train[:100]))
-compare("per-sample dl_dw2, 100 samples", lab_per_sample[2], ours_per_sample[2]);
+X100, T100 = X_train[:100], T_train[:100]
+lab_per_sample = practical.gradients_per_sample(*w, X100, T100)
+ours = backward_pass_batch(*w, T100, *forward_pass_batch(*w, X100))
+compare("dl_dw2, 100", lab_per_sample[2], ours[2]);
 
 # %% [markdown]
 # ### Time per step
@@ -399,10 +426,14 @@ compare("per-sample dl_dw2, 100 samples", lab_per_sample[2], ours_per_sample[2])
 t_sample = statistics.median(times_per_sample)
 t_batch = statistics.median(times_batched)
 total_batched = sum(times_batched)
-print(f"per-sample version: {t_sample:.4f} s per step ({len(times_per_sample)} steps measured)")
-print(f"batched version:    {t_batch:.5f} s per step ({len(times_batched)} steps measured)")
+per_sample_min = 1000 * t_sample / 60  # extrapolated to 1,000 steps
+print(f"per-sample version: {t_sample:.4f} s per step "
+      f"({len(times_per_sample)} steps measured)")
+print(f"batched version:    {t_batch:.5f} s per step "
+      f"({len(times_batched)} steps measured)")
 print(f"ratio: the batched step is {t_sample / t_batch:.0f} times faster")
-print(f"1,000 steps: batched {total_batched:.1f} s measured; per-sample about {1000 * t_sample / 60:.1f} min extrapolated")
+print(f"1,000 steps: batched {total_batched:.1f} s measured, "
+      f"per-sample about {per_sample_min:.1f} min extrapolated")
 print(f"device: {device}, torch threads: {torch.get_num_threads()}")
 
 # %% [markdown]
@@ -412,7 +443,8 @@ print(f"device: {device}, torch threads: {torch.get_num_threads()}")
 
 # %%
 fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(11, 3.8))
-plot.plot_loss(history[:, 0], ax=ax_loss, xlabel="step", ylabel="training loss  Σ‖t − x2‖²", logy=True)
+plot.plot_loss(history[:, 0], ax=ax_loss, xlabel="step",
+               ylabel="training loss  Σ‖t − x2‖²", logy=True)
 ax_loss.set_title("training loss")
 ax_err.plot(100 * history[:, 1], label="training error")
 ax_err.plot(100 * history[:, 2], label="test error")
@@ -431,14 +463,16 @@ plt.show()
 
 # %%
 final_loss, final_train_err, final_test_err = history[-1].tolist()
+best_test_err = history[:, 2].min().item()
 show_markdown("\n".join([
     "| | the sheet (quoted) | this page (computed) |",
     "|---|---:|---:|",
-    f"| training error after 1,000 steps | 3.6% | {100 * final_train_err:.1f}% |",
-    f"| test error after 1,000 steps | 15.70% | {100 * final_test_err:.2f}% |",
-    f"| lowest test error during training | – | {100 * history[:, 2].min().item():.2f}% |",
-    f"| time for 1,000 steps | 1 min 40 s (per-sample loops, Intel i7 CPU) | "
-    f"{total_batched:.1f} s batched; per-sample about {1000 * t_sample / 60:.1f} min, extrapolated |",
+    f"| training error, 1,000 steps | 3.6% | {100 * final_train_err:.1f}% |",
+    f"| test error, 1,000 steps | 15.70% | {100 * final_test_err:.2f}% |",
+    f"| lowest test error on the way | – | {100 * best_test_err:.2f}% |",
+    "| time for 1,000 steps | 1 min 40 s (per-sample loops, Intel i7 CPU) | "
+    f"{total_batched:.1f} s batched; per-sample about "
+    f"{per_sample_min:.1f} min, extrapolated |",
 ]))
 
 # %% [markdown]
