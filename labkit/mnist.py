@@ -90,7 +90,7 @@ _VERIFIED: dict[tuple[str, int, int], str] = {}
 
 
 class MNISTNotFoundError(FileNotFoundError):
-    """The full MNIST training set was requested but is not on disk."""
+    """MNIST files are not on disk: the full set without a download, or a removed shipped file."""
 
 
 class MNISTCorruptError(ValueError):
