@@ -6,7 +6,7 @@ the backward node of the operation that produced it. Each node lists the
 nodes of its inputs in ``next_functions``; a leaf tensor appears as an
 ``AccumulateGrad`` node (its ``.variable`` is the leaf). Walking these links
 from the output back to the leaves recovers the graph the lab sheets draw by
-hand, which :func:`draw_graph` lays out left to right (inputs on the left,
+hand, which ``draw_graph`` lays out left to right (inputs on the left,
 output on the right) with a simple layered layout: no Graphviz, no networkx.
 
 Constants (Python numbers, tensors without ``requires_grad``) are not nodes
@@ -52,7 +52,7 @@ def op_name(node: object) -> str:
 
     Returns:
         ``"leaf"`` for ``AccumulateGrad``, else the class name without its
-        ``Backward<n>`` suffix, lower-cased (``"addmm"``, ``"sigmoid"``, ``"rsub"``).
+            ``Backward<n>`` suffix, lower-cased (``"addmm"``, ``"sigmoid"``, ``"rsub"``).
     """
     cls = type(node).__name__
     if cls == "AccumulateGrad":
@@ -306,7 +306,7 @@ def graph_edges(
         tensor: a tensor with a ``grad_fn``, any shape.
         names: optional ``{"x": x, "w": w, "y": y}``; named leaves and named
             intermediate tensors are labelled by their name. Unnamed operation
-            nodes are labelled by :func:`op_name` (``"mul"``, then ``"mul_1"``,
+            nodes are labelled by ``op_name`` (``"mul"``, then ``"mul_1"``,
             ...), unnamed leaves ``"leaf"``.
 
     Returns:
@@ -337,7 +337,7 @@ def draw_graph(
 
     Args:
         tensor: a tensor with a ``grad_fn``, any shape.
-        names: ``{"x": x, ...}`` as in :func:`graph_edges`.
+        names: ``{"x": x, ...}`` as in ``graph_edges``.
         title: figure title.
         ax: axes to draw into; a new figure sized to the graph when ``None``.
 
@@ -345,7 +345,8 @@ def draw_graph(
         The figure.
 
     Raises:
-        ValueError, TypeError: as :func:`graph_edges`.
+        ValueError: as in ``graph_edges``.
+        TypeError: as in ``graph_edges``.
     """
     nodes, layout = _build(tensor, names)
     out = id(tensor.grad_fn)

@@ -6,14 +6,14 @@ Derived in the tutorial "Linear and logistic regression"
 
     L(w, b) = (1/N) Σ_i (x_i·w + b − y_i)²,
 
-whose gradient :func:`mse_linear_grad` sits beside :func:`mse_linear`.
-:func:`gd_fit` runs full-batch gradient descent with that hand-written
+whose gradient ``mse_linear_grad`` sits beside ``mse_linear``.
+``gd_fit`` runs full-batch gradient descent with that hand-written
 gradient (the sheet's loop, without autograd). L is a quadratic with constant
 Hessian ``H = (2/N) [X 1]ᵀ[X 1]``, so gradient descent converges exactly when
-``lr < 2 / λ_max(H)`` (:func:`max_stable_lr`), and the direction of the
+``lr < 2 / λ_max(H)`` (``max_stable_lr``), and the direction of the
 smallest eigenvalue shrinks by ``1 − lr·λ_min`` per step: badly scaled inputs
 (large ``x``, large condition number ``λ_max/λ_min``) make it crawl, which
-:func:`standardize` cures. :func:`least_squares` gives the minimiser directly.
+``standardize`` cures. ``least_squares`` gives the minimiser directly.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _mse(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> 
 def mse_linear_grad(
     X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Gradient of :func:`mse_linear` with respect to ``w`` and ``b``.
+    """Gradient of ``mse_linear`` with respect to ``w`` and ``b``.
 
     With the error ``e = X @ w + b − y`` (shape (N,)):
     ``dL/dw = (2/N) Xᵀ e`` and ``dL/db = (2/N) Σ e``. Writing the error the
@@ -101,7 +101,7 @@ def gd_fit(
     lr: float,
     num_epochs: int,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Full-batch gradient descent on :func:`mse_linear` with the hand-written gradient.
+    """Full-batch gradient descent on ``mse_linear`` with the hand-written gradient.
 
     Each epoch records the loss, then updates ``w -= lr·dw`` and
     ``b -= lr·db`` (the order of the sheet's loop). Divergence is not an
@@ -117,7 +117,7 @@ def gd_fit(
 
     Returns:
         ``(w, b, losses)``: the final parameters and the loss before each
-        update, shape (num_epochs,).
+            update, shape (num_epochs,).
     """
     _check(X, y, w, b)
     check_positive_int(num_epochs, "num_epochs")
@@ -134,14 +134,14 @@ def gd_fit(
 
 
 def mse_hessian(X: torch.Tensor) -> torch.Tensor:
-    """Hessian of :func:`mse_linear` in the parameters ``(w, b)``; it does not depend on them.
+    """Hessian of ``mse_linear`` in the parameters ``(w, b)``; it does not depend on them.
 
     Args:
         X: inputs, shape (N, num_inputs).
 
     Returns:
         ``(2/N) [X 1]ᵀ [X 1]``, shape (num_inputs + 1, num_inputs + 1), the
-        last row and column belonging to ``b``.
+            last row and column belonging to ``b``.
     """
     X = check_tensor(X, "X", ndim=2, floating=True)
     A = torch.cat([X, torch.ones_like(X[:, :1])], dim=1)  # (N, num_inputs + 1)
@@ -149,7 +149,7 @@ def mse_hessian(X: torch.Tensor) -> torch.Tensor:
 
 
 def max_stable_lr(X: torch.Tensor) -> float:
-    """Largest learning rate for which gradient descent on :func:`mse_linear` converges.
+    """Largest learning rate for which gradient descent on ``mse_linear`` converges.
 
     Along an eigenvector of the Hessian with eigenvalue λ, one step multiplies
     the distance to the minimum by ``1 − lr·λ``; that shrinks for every λ
@@ -166,7 +166,7 @@ def max_stable_lr(X: torch.Tensor) -> float:
 
 
 def least_squares(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Closed-form minimiser of :func:`mse_linear`, with ``torch.linalg.lstsq``.
+    """Closed-form minimiser of ``mse_linear``, with ``torch.linalg.lstsq``.
 
     Args:
         X: inputs, shape (N, num_inputs).
@@ -190,7 +190,7 @@ def standardize(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
 
     Returns:
         ``(Z, mean, std)``: Z of shape (N, num_inputs); mean and std of shape
-        (num_inputs,), so that ``Z = (X − mean) / std``.
+            (num_inputs,), so that ``Z = (X − mean) / std``.
     """
     X = check_tensor(X, "X", ndim=2, floating=True)
     if X.shape[0] < 2:
@@ -211,8 +211,8 @@ def unstandardize(
     Args:
         w_z: weights for Z, shape (num_inputs,).
         b_z: bias for Z, shape ().
-        mean: column means returned by :func:`standardize`, shape (num_inputs,).
-        std: column standard deviations returned by :func:`standardize`, shape (num_inputs,).
+        mean: column means returned by ``standardize``, shape (num_inputs,).
+        std: column standard deviations returned by ``standardize``, shape (num_inputs,).
 
     Returns:
         ``(w, b)`` for the original inputs, shapes (num_inputs,) and ().
