@@ -161,7 +161,7 @@ def decision_boundary(
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.grid(False)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     if title:
         ax.set_title(title)
     plt.colorbar(filled, ax=ax, fraction=0.046, pad=0.04)
