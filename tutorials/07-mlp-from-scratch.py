@@ -111,7 +111,7 @@ device
 class LogisticRegression(nn.Module):
     def __init__(self, num_inputs):
         super().__init__()  # sets up the bookkeeping that registers parameters
-        self.weight = nn.Parameter(torch.randn(num_inputs) / num_inputs**0.5)  # (D,)
+        self.weight = nn.Parameter(torch.randn(num_inputs) / num_inputs**0.5)  # D
         self.bias = nn.Parameter(torch.zeros(()))  # ()
 
     def forward(self, x):  # x: (D,) or (N, D)
@@ -175,7 +175,8 @@ class MLP(nn.Module):
     def __init__(self, num_inputs, num_hiddens, num_outputs, activation="sigmoid"):
         super().__init__()
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
+            raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, "
+                             f"got {activation!r}")
         if isinstance(num_hiddens, int):
             num_hiddens = [num_hiddens]
         self.num_inputs = num_inputs
@@ -184,17 +185,21 @@ class MLP(nn.Module):
         self.num_layers = len(sizes) - 1
         for l in range(1, self.num_layers + 1):
             fan_in, fan_out = sizes[l - 1], sizes[l]
-            b = torch.zeros(fan_out) if l == self.num_layers else torch.randn(fan_out)
-            self.register_parameter(f"W{l}", nn.Parameter(torch.randn(fan_in, fan_out) / fan_in**0.5))
+            W = torch.randn(fan_in, fan_out) / fan_in**0.5
+            is_output = l == self.num_layers
+            b = torch.zeros(fan_out) if is_output else torch.randn(fan_out)
+            self.register_parameter(f"W{l}", nn.Parameter(W))
             self.register_parameter(f"b{l}", nn.Parameter(b))
 
     def forward(self, x):  # x: (num_inputs,) or (N, num_inputs)
         if x.ndim not in (1, 2) or x.shape[-1] != self.num_inputs:
-            raise ValueError(f"x must have shape ({self.num_inputs},) or (N, {self.num_inputs}), "
+            D = self.num_inputs
+            raise ValueError(f"x must have shape ({D},) or (N, {D}), "
                              f"got {tuple(x.shape)}")
         h = x
         for l in range(1, self.num_layers + 1):
-            h = h @ getattr(self, f"W{l}") + getattr(self, f"b{l}")  # (N, fan_out) or (fan_out,)
+            W, b = getattr(self, f"W{l}"), getattr(self, f"b{l}")
+            h = h @ W + b  # (N, fan_out) or (fan_out,)
             if l < self.num_layers:
                 h = self.act(h)
         return h  # (num_outputs,) or (N, num_outputs)
@@ -225,6 +230,9 @@ model(X)
 # function, for a vector and for a batch.
 
 # %%
+TORCH_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh}
+
+
 def linear_twin(mlp, activation):
     layers = []
     for l in range(1, mlp.num_layers + 1):
@@ -235,7 +243,7 @@ def linear_twin(mlp, activation):
             linear.bias.copy_(b)
         layers.append(linear)
         if l < mlp.num_layers:
-            layers.append({"sigmoid": nn.Sigmoid(), "relu": nn.ReLU(), "tanh": nn.Tanh()}[activation])
+            layers.append(TORCH_ACTIVATIONS[activation]())
     return nn.Sequential(*layers).to(W.device)
 
 
@@ -251,17 +259,19 @@ compare("vector", model(X[0]), twin(X[0]));
 # maximum absolute differences; anything around $10^{-7}$ is float32 rounding.
 
 # %%
-rows = ["| activation | hidden widths | batch vs twin | vectors vs twin | vector vs batch row |",
-        "|---|---|---|---|---|"]
+rows = ["| network | batch vs twin | vectors vs twin | vector vs batch row |",
+        "|---|---|---|---|"]
 for activation in ACTIVATIONS:
     for hiddens in ([], [1], [8], [4, 4, 4]):
         net = MLP(2, hiddens, 3, activation).to(device)
         X2 = torch.randn(7, 2, device=device)
         Y2 = net(X2)  # (7, 3)
-        Y2_rows = torch.stack([net(X2[n]) for n in range(len(X2))])  # one vector at a time
+        Y2_rows = torch.stack([net(x2) for x2 in X2])  # one vector at a time
         Y2_twin = linear_twin(net, activation)(X2)
-        diffs = [max_abs_diff(Y2, Y2_twin), max_abs_diff(Y2_rows, Y2_twin), max_abs_diff(Y2_rows, Y2)]
-        rows.append(f"| {activation} | {hiddens} | " + " | ".join(f"{d:.1e}" for d in diffs) + " |")
+        diffs = [max_abs_diff(Y2, Y2_twin), max_abs_diff(Y2_rows, Y2_twin),
+                 max_abs_diff(Y2_rows, Y2)]
+        cells = " | ".join(f"{d:.1e}" for d in diffs)
+        rows.append(f"| {activation} {hiddens} | {cells} |")
 show_markdown("\n".join(rows))
 
 # %% [markdown]
@@ -295,7 +305,9 @@ lk_model
 # Its error messages say what was expected and what was given:
 
 # %%
-for bad in (torch.randn(6, 4), torch.randn(2, 3, 3), torch.ones(6, 3, dtype=torch.int64)):
+bad_inputs = [torch.randn(6, 4), torch.randn(2, 3, 3),
+              torch.ones(6, 3, dtype=torch.int64)]
+for bad in bad_inputs:
     try:
         lk_model(bad.to(device))
     except (ValueError, TypeError) as err:

@@ -56,7 +56,7 @@ from labkit.mlp import MLP
 plot.use_style()
 seed_everything(0)
 device = get_device()
-DTYPE = torch.float64  # BFGS's curvature estimates need more than float32's 7 digits
+DTYPE = torch.float64  # BFGS's curvature estimates need more than float32 offers
 device
 
 # %% [markdown]
@@ -134,17 +134,21 @@ device
 # ### The data
 
 # %%
-X, y, X_test, y_test = (t.to(device, DTYPE) for t in regression_1d())  # X: (50, 1), y: (50,)
+X, y, X_test, y_test = (t.to(device, DTYPE) for t in regression_1d())
 noise_floor = 0.3**2
-true_test_mse = ((regression_1d_target(X_test.squeeze(1)) - y_test) ** 2).mean().item()
-print(f"train: X {tuple(X.shape)}, y {tuple(y.shape)};  test: X {tuple(X_test.shape)}")
-print(f"noise variance {noise_floor:.3f};  test MSE of the true curve {true_test_mse:.4f}")
+f_test = regression_1d_target(X_test.squeeze(1))  # (200,) noise-free targets
+true_test_mse = ((f_test - y_test) ** 2).mean().item()
+print(f"train: X {tuple(X.shape)}, y {tuple(y.shape)}")
+print(f"test:  X {tuple(X_test.shape)}, y {tuple(y_test.shape)}")
+print(f"noise variance {noise_floor:.3f}")
+print(f"test MSE of the true curve {true_test_mse:.4f}")
 
 # %%
 def show_data(ax):
-    ax.scatter(X_test.squeeze(1).cpu(), y_test.cpu(), s=8, color=plot.COLORS[7], alpha=0.35,
-               label="test data", zorder=1)
-    ax.scatter(X.squeeze(1).cpu(), y.cpu(), s=18, color="#8a8f98", label="training data", zorder=2)
+    ax.scatter(X_test.squeeze(1).cpu(), y_test.cpu(), s=8, color=plot.COLORS[7],
+               alpha=0.35, label="test data", zorder=1)
+    ax.scatter(X.squeeze(1).cpu(), y.cpu(), s=18, color="#8a8f98",
+               label="training data", zorder=2)
     ax.set_xlabel("$x$")
     ax.set_ylabel("$y$")
 
@@ -198,14 +202,15 @@ def loss_and_grad(model, X, y, theta):
     model.zero_grad()
     loss = mse(model, X, y)
     loss.backward()
-    return loss.detach(), torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+    grad = torch.cat([p.grad.reshape(-1) for p in model.parameters()])  # (P,)
+    return loss.detach(), grad
 
 
 def bfgs(model, X, y, max_iter=300, gtol=1e-5):
-    """Minimise the MSE of model on (X, y) with BFGS; returns the loss after each iteration."""
+    """Minimise the MSE of model on (X, y) with BFGS; return the loss history."""
     theta = torch.cat([p.detach().reshape(-1) for p in model.parameters()])  # (P,)
     f, g = loss_and_grad(model, X, y, theta)
-    H = torch.eye(len(theta), dtype=theta.dtype, device=theta.device)  # (P, P) inverse Hessian
+    H = torch.eye(len(theta), dtype=theta.dtype, device=theta.device)  # (P, P)
     losses = [f.item()]
     for k in range(max_iter):
         if g.abs().max() < gtol:
@@ -216,7 +221,7 @@ def bfgs(model, X, y, max_iter=300, gtol=1e-5):
         while f_new > f + 1e-4 * t * (g @ d) and t > 1e-10:
             t /= 2
             f_new, g_new = loss_and_grad(model, X, y, theta + t * d)
-        if t <= 1e-10 or f - f_new <= 1e-12 * f:  # no progress left (rounding, or a ReLU kink)
+        if t <= 1e-10 or f - f_new <= 1e-12 * f:  # no progress: rounding, ReLU kink
             break
         s, r = t * d, g_new - g  # 3. BFGS update of H from step and gradient change
         rs = (r @ s).item()
@@ -224,7 +229,7 @@ def bfgs(model, X, y, max_iter=300, gtol=1e-5):
             if k == 0:
                 H *= rs / (r @ r).item()
             Hr = H @ r
-            H.addr_(s, Hr, alpha=-1 / rs).addr_(Hr, s, alpha=-1 / rs)  # in place: P² each
+            H.addr_(s, Hr, alpha=-1 / rs).addr_(Hr, s, alpha=-1 / rs)  # in place
             H.addr_(s, s, alpha=(1 + (r @ Hr).item() / rs) / rs)
         theta, f, g = theta + s, f_new, g_new
         losses.append(f.item())
@@ -258,7 +263,8 @@ def train_test_mse(model):
 
 
 model, losses = train(2, seed=0)
-print(f"{len(losses) - 1} iterations, training loss {losses[0]:.4f} -> {losses[-1]:.4f}")
+print(f"{len(losses) - 1} iterations")
+print(f"training loss {losses[0]:.4f} -> {losses[-1]:.4f}")
 
 # %% [markdown]
 # ### Task 2 b): two hidden neurons
@@ -272,12 +278,13 @@ def mse_line(name, model):
 
 
 mse_line("2 hidden, seed 0", model)
-x_grid = torch.linspace(-3, 3, 300, device=device, dtype=DTYPE).unsqueeze(1)  # (300, 1)
+x_grid = torch.linspace(-3, 3, 300, device=device, dtype=DTYPE)[:, None]  # (300, 1)
 
 
 def show_fit(ax, model, label, **kwargs):
     with torch.no_grad():
-        ax.plot(x_grid.squeeze(1).cpu(), model(x_grid).squeeze(1).cpu(), label=label, **kwargs)
+        pred = model(x_grid).squeeze(1)  # (300,)
+    ax.plot(x_grid.squeeze(1).cpu(), pred.cpu(), label=label, **kwargs)
 
 
 fig, ax = plt.subplots()
@@ -299,14 +306,15 @@ for seed in SEEDS:
     largest = max(p.abs().max().item() for p in m.parameters())
     runs[seed] = (m, len(hist) - 1, *train_test_mse(m), largest)
 
-rows = ["| seed | BFGS iterations | train MSE | test MSE | largest weight |", "|---|---|---|---|---|"]
-rows += [f"| {s} | {it} | {fmt(tr)} | {fmt(te)} | {fmt(w, 1)} |"
+rows = ["| seed | BFGS iterations | train / test MSE | largest weight |",
+        "|---|---|---|---|"]
+rows += [f"| {s} | {it} | {fmt(tr)} / {fmt(te)} | {fmt(w, 1)} |"
          for s, (_, it, tr, te, w) in runs.items()]
 train_mses = torch.tensor([r[2] for r in runs.values()])
 test_mses = torch.tensor([r[3] for r in runs.values()])
-rows.append(f"| min – max | | {fmt(train_mses.min())} – {fmt(train_mses.max())} "
-            f"| {fmt(test_mses.min())} – {fmt(test_mses.max())} | |")
-rows.append(f"| std | | {fmt(train_mses.std())} | {fmt(test_mses.std())} | |")
+for name, stat in [("min", torch.min), ("max", torch.max), ("std", torch.std)]:
+    cell = f"{fmt(stat(train_mses))} / {fmt(stat(test_mses))}"
+    rows.append(f"| {name} | | {cell} | |")
 show_markdown("\n".join(rows))
 
 # %% [markdown]
@@ -345,7 +353,8 @@ def mse_table(models, label="hidden neurons"):
     rows = [f"| {label} | parameters | train MSE | test MSE |", "|---|---|---|---|"]
     for name, m in models.items():
         tr, te = train_test_mse(m)
-        rows.append(f"| {name} | {sum(p.numel() for p in m.parameters())} | {fmt(tr)} | {fmt(te)} |")
+        P = sum(p.numel() for p in m.parameters())
+        rows.append(f"| {name} | {P} | {fmt(tr)} | {fmt(te)} |")
     rows.append(f"| true curve | | | {fmt(true_test_mse)} |")
     show_markdown("\n".join(rows))
 
@@ -365,8 +374,8 @@ def show_predictions(models, title):
     for i, (Z, m) in enumerate(models.items()):
         with torch.no_grad():
             pred = m(X_test).squeeze(1)  # (200,)
-        ax.plot(X_test.squeeze(1)[order].cpu(), pred[order].cpu(), color=plot.COLORS[i % 8],
-                lw=1.6, label=f"{Z} hidden")
+        ax.plot(X_test.squeeze(1)[order].cpu(), pred[order].cpu(),
+                color=plot.COLORS[i % 8], lw=1.6, label=f"{Z} hidden")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     ax.set_title(title)
     plt.show()
@@ -381,7 +390,8 @@ show_predictions(fits, "Predictions on the test set (sigmoid units, BFGS)")
 # %%
 m10_long = copy.deepcopy(fits[10])
 extra = bfgs(m10_long, X, y, max_iter=1200)
-mse_table({"10 (300 iterations)": fits[10], f"10 ({300 + len(extra) - 1} iterations)": m10_long},
+total = 300 + len(extra) - 1
+mse_table({"10, 300 iterations": fits[10], f"10, {total} iterations": m10_long},
           label="network")
 
 # %%
@@ -426,7 +436,8 @@ def show_units(model, title):
 worst_seed = max(runs, key=lambda s: runs[s][2])
 show_units(fits[2], "2 hidden neurons (lowest of 3 starts)")
 show_units(runs[0][0], "2 hidden neurons, seed 0 (the first run of part b)")
-show_units(runs[worst_seed][0], f"2 hidden neurons, seed {worst_seed} (worst run of part b)")
+show_units(runs[worst_seed][0],
+           f"2 hidden neurons, seed {worst_seed} (worst run of part b)")
 
 # %%
 show_units(fits[3], "3 hidden neurons")
@@ -462,10 +473,9 @@ mse_table({"10, Adam": m_adam, "10, BFGS": m_bfgs}, label="network, optimizer")
 
 # %%
 fig, ax = plt.subplots()
-plot.plot_loss(hist_adam, ax=ax, label="Adam (lr 0.05)", logy=True, xlabel="iteration / step",
-               ylabel="training MSE")
-plot.plot_loss(hist_bfgs, ax=ax, label="BFGS", logy=True, xlabel="iteration / step",
-               ylabel="training MSE")
+for hist, label in [(hist_adam, "Adam (lr 0.05)"), (hist_bfgs, "BFGS")]:
+    plot.plot_loss(hist, ax=ax, label=label, logy=True, xlabel="iteration / step",
+                   ylabel="training MSE")
 ax.axhline(noise_floor, color="#8a8f98", ls=":", lw=1)
 ax.set_title("10 hidden sigmoid units, same start (dotted: noise variance)")
 plt.show()
@@ -494,23 +504,23 @@ show_units(relu_fits[3], "3 ReLU units")
 # %% [markdown]
 # Part b) again, with ReLU units: two hidden units, ten initialisations. A unit is *dead* if it
 # is 0 at every training point; a unit that is on its sloped side at every training point only
-# adds a straight line; only a unit whose kink lies among the data bends the fit.
+# adds a straight line; only a *kinked* unit, whose kink lies among the data, bends the fit.
 
 # %%
 relu_runs = {}
 for seed in SEEDS:
     m, hist = train(2, seed, "relu")
-    active = m.hidden(X)[0].detach() > 0  # (50, 2): where each unit is on its sloped side
+    active = m.hidden(X)[0].detach() > 0  # (50, 2): unit on its sloped side
     dead = (~active.any(0)).sum().item()  # 0 at every training point: no gradient
-    linear = active.all(0).sum().item()  # sloped at every point: adds only a line
+    linear = active.all(0).sum().item()  # sloped at every point: only a line
     relu_runs[seed] = (len(hist) - 1, *train_test_mse(m), dead, 2 - dead - linear)
 relu_train = torch.tensor([r[1] for r in relu_runs.values()])
 relu_test = torch.tensor([r[2] for r in relu_runs.values()])
-rows = ["| seed | BFGS iterations | train MSE | test MSE | dead units | units with a kink among the data |",
-        "|---|---|---|---|---|---|"]
-rows += [f"| {s} | {it} | {fmt(tr)} | {fmt(te)} | {d} | {k} |"
+rows = ["| seed | BFGS iterations | train / test MSE | dead / kinked units |",
+        "|---|---|---|---|"]
+rows += [f"| {s} | {it} | {fmt(tr)} / {fmt(te)} | {d} / {k} |"
          for s, (it, tr, te, d, k) in relu_runs.items()]
-rows.append(f"| std | | {fmt(relu_train.std())} | {fmt(relu_test.std())} | | |")
+rows.append(f"| std | | {fmt(relu_train.std())} / {fmt(relu_test.std())} | |")
 show_markdown("\n".join(rows))
 
 # %% [markdown]
@@ -521,7 +531,8 @@ show_markdown("\n".join(rows))
 
 # %%
 deep = {"[10] (from c)": fits[10]}
-deep.update({str(Zs): train(Zs, seed=0)[0] for Zs in ([3, 3], [10, 10], [10, 10, 10])})
+for widths in ([3, 3], [10, 10], [10, 10, 10]):
+    deep[str(widths)] = train(widths, seed=0)[0]
 mse_table(deep, label="hidden widths")
 
 # %%
@@ -562,7 +573,8 @@ def lbfgs_full_history(model, max_iter=300):
 
 for Z, seed in [(1, 0), (2, 0), (2, 1)]:
     ours = torch.tensor(train(Z, seed)[1][-1], dtype=DTYPE, device=device)
-    compare(f"Z={Z} seed={seed}", ours, lbfgs_full_history(new_mlp(Z, seed)), atol=1e-5)
+    theirs = lbfgs_full_history(new_mlp(Z, seed))
+    compare(f"Z={Z} seed={seed}", ours, theirs, atol=1e-5)
 
 # %% [markdown]
 # **The line: BFGS against least squares.** With 0 hidden neurons the loss is convex and the
@@ -586,8 +598,9 @@ fig, ax = plt.subplots()
 positions = range(len(SIZES))
 for i, (name, models) in enumerate([("sigmoid", fits), ("ReLU", relu_fits)]):
     errors = torch.tensor([train_test_mse(models[Z]) for Z in SIZES])  # (7, 2)
-    ax.plot(positions, errors[:, 0], "o-", color=plot.COLORS[i], label=f"{name}, train")
-    ax.plot(positions, errors[:, 1], "s--", color=plot.COLORS[i], label=f"{name}, test")
+    color = plot.COLORS[i]
+    ax.plot(positions, errors[:, 0], "o-", color=color, label=f"{name}, train")
+    ax.plot(positions, errors[:, 1], "s--", color=color, label=f"{name}, test")
 ax.axhline(noise_floor, color="#8a8f98", ls=":", lw=1, label="noise variance")
 ax.set_xticks(list(positions), [str(Z) for Z in SIZES])
 ax.set_xlabel("hidden units (one hidden layer)")

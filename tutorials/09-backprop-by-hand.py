@@ -154,7 +154,7 @@ gen = torch.Generator().manual_seed(0)
 model = MLP(1, 50, 1, "sigmoid", generator=gen).to(device, DTYPE)
 lr = 0.1
 for step in range(400):
-    loss = ((model(X_train).squeeze(1) - y_train) ** 2).mean()  # 1. forward and loss
+    loss = ((model(X_train).squeeze(1) - y_train) ** 2).mean()  # 1. forward, loss
     model.zero_grad()
     loss.backward()  # 2. backward
     with torch.no_grad():  # 3. update
@@ -168,11 +168,11 @@ for step in range(400):
 # example $(\mathbf{x}, y)$:
 
 # %%
-W1, b1, W2, b2 = (p.detach().clone() for p in (model.W1, model.b1, model.W2, model.b2))
+W1, b1, W2, b2 = (p.detach().clone() for p in model.parameters())
 n = 7
 x, y = X_train[n], y_train[n : n + 1]  # x: (1,), y: (1,)
-print("W1", tuple(W1.shape), " b1", tuple(b1.shape), " W2", tuple(W2.shape), " b2", tuple(b2.shape))
-print("x", tuple(x.shape), " y", tuple(y.shape))
+for name, t in [("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2), ("x", x), ("y", y)]:
+    print(f"{name:<3} shape {tuple(t.shape)}")
 
 # %% [markdown]
 # ### Forward pass
@@ -187,7 +187,8 @@ z4 = W2.T @ z3  # (1,)   W2ᵀ z3
 y_hat = z4 + b2  # (1,)
 L = ((y - y_hat) ** 2).sum()  # ()
 for name, v in [("z1", z1), ("z2", z2), ("z3", z3), ("z4", z4), ("y_hat", y_hat)]:
-    print(f"{name:<6} shape {tuple(v.shape)!s:<6} first entries", ", ".join(fmt(e) for e in v[:3].tolist()))
+    first = ", ".join(fmt(e) for e in v[:3].tolist())
+    print(f"{name:<6} shape {tuple(v.shape)!s:<6} first entries {first}")
 
 # %% [markdown]
 # The scalar part of the forward pass with its numbers (computed from the tensors above;
@@ -203,8 +204,10 @@ show_math(
     r"\begin{aligned}"
     rf"x &= {fmt(x.item())}, \qquad y = {fmt(y.item())} \\"
     rf"z_4 &= \mathbf{{W}}_2^\top \mathbf{{z}}_3 = {fmt(z4.item())} \\"
-    rf"\hat y &= z_4 + b_2 = {fmt(z4.item())} + {num(b2.item())} = {fmt(y_hat.item())} \\"
-    rf"L &= (y - \hat y)^2 = ({fmt(y.item())} - {num(y_hat.item())})^2 = {fmt(L.item(), 6)}"
+    rf"\hat y &= z_4 + b_2 = {fmt(z4.item())} + {num(b2.item())} "
+    rf"= {fmt(y_hat.item())} \\"
+    rf"L &= (y - \hat y)^2 = ({fmt(y.item())} - {num(y_hat.item())})^2 "
+    rf"= {fmt(L.item(), 6)}"
     r"\end{aligned}"
 )
 
@@ -226,7 +229,8 @@ dz1 = dz2  # (Z,)
 db1 = dz2  # (Z,)
 dW1 = torch.outer(x, dz1)  # (D, Z)   x dz1ᵀ
 dx = W1 @ dz1  # (D,)
-for name, g in [("dy_hat", dy_hat), ("dW2", dW2), ("dz3", dz3), ("dz2", dz2), ("dW1", dW1), ("dx", dx)]:
+for name, g in [("dy_hat", dy_hat), ("dW2", dW2), ("dz3", dz3), ("dz2", dz2),
+                ("dW1", dW1), ("dx", dx)]:
     print(f"{name:<7} shape {tuple(g.shape)}")
 
 # %% [markdown]
@@ -234,12 +238,14 @@ for name, g in [("dy_hat", dy_hat), ("dW2", dW2), ("dz3", dz3), ("dz2", dz2), ("
 
 # %%
 show_math(
-    rf"\bar{{\hat y}} = -2\,(y - \hat y) = -2\,({fmt(y.item())} - {num(y_hat.item())}) "
+    rf"\bar{{\hat y}} = -2\,(y - \hat y) "
+    rf"= -2\,({fmt(y.item())} - {num(y_hat.item())}) "
     rf"= {fmt(dy_hat.item(), 6)} = \bar z_4 = \bar b_2"
 )
 show_math(
-    rf"\bar x = \mathbf{{W}}_1 \bar{{\mathbf{{z}}}}_1 = \sum_{{k=1}}^{{50}} [\mathbf{{W}}_1]_{{1k}}"
-    rf"[\bar{{\mathbf{{z}}}}_1]_k = {fmt(dx.item(), 6)}"
+    r"\bar x = \mathbf{W}_1 \bar{\mathbf{z}}_1 "
+    r"= \sum_{k=1}^{50} [\mathbf{W}_1]_{1k} [\bar{\mathbf{z}}_1]_k "
+    rf"= {fmt(dx.item(), 6)}"
 )
 
 # %% [markdown]
@@ -247,11 +253,15 @@ show_math(
 
 # %%
 k = 0
+W2k, z3k = rf"[\mathbf{{W}}_2]_{k + 1}", rf"[\mathbf{{z}}_3]_{k + 1}"
 show_math(
-    rf"[\bar{{\mathbf{{W}}}}_1]_{{1,{k + 1}}} = x \cdot \bar{{\hat y}} \cdot [\mathbf{{W}}_2]_{k + 1} "
-    rf"\cdot [\mathbf{{z}}_3]_{k + 1} (1 - [\mathbf{{z}}_3]_{k + 1}) "
-    rf"= {fmt(x.item())} \cdot {num(dy_hat.item())} \cdot {num(W2[k, 0].item())} "
-    rf"\cdot {fmt(z3[k].item())} \cdot {fmt(1 - z3[k].item())} = {fmt(dW1[0, k].item(), 6)}"
+    r"\begin{aligned}"
+    rf"[\bar{{\mathbf{{W}}}}_1]_{{1,{k + 1}}} "
+    rf"&= x \cdot \bar{{\hat y}} \cdot {W2k} \cdot {z3k} (1 - {z3k}) \\"
+    rf"&= {fmt(x.item())} \cdot {num(dy_hat.item())} \cdot {num(W2[k, 0].item())} "
+    rf"\cdot {fmt(z3[k].item())} \cdot {fmt(1 - z3[k].item())} \\"
+    rf"&= {fmt(dW1[0, k].item(), 6)}"
+    r"\end{aligned}"
 )
 
 # %% [markdown]
@@ -274,7 +284,8 @@ for v in ag.values():
 ((y - ag["y_hat"]) ** 2).sum().backward()
 
 print("forward values:")
-for name, mine in [("z1", z1), ("z2", z2), ("z3", z3), ("z4", z4), ("y_hat", y_hat)]:
+forward = {"z1": z1, "z2": z2, "z3": z3, "z4": z4, "y_hat": y_hat}
+for name, mine in forward.items():
     compare(name, mine, ag[name])
 compare("MLP(x)", y_hat, model(x))
 
@@ -283,8 +294,9 @@ print("gradients:")
 for name, mine, ref in [
     ("dy_hat", dy_hat, ag["y_hat"].grad), ("dz4", dz4, ag["z4"].grad),
     ("db2", db2, leaves["b2"].grad), ("dW2", dW2, leaves["W2"].grad),
-    ("dz3", dz3, ag["z3"].grad), ("dz2", dz2, ag["z2"].grad), ("dz1", dz1, ag["z1"].grad),
-    ("db1", db1, leaves["b1"].grad), ("dW1", dW1, leaves["W1"].grad), ("dx", dx, leaves["x"].grad),
+    ("dz3", dz3, ag["z3"].grad), ("dz2", dz2, ag["z2"].grad),
+    ("dz1", dz1, ag["z1"].grad), ("db1", db1, leaves["b1"].grad),
+    ("dW1", dW1, leaves["W1"].grad), ("dx", dx, leaves["x"].grad),
 ]:
     compare(name, mine, ref, atol=1e-12)
 
@@ -299,11 +311,12 @@ for name, mine, ref in [
 lk_y_hat, cache = backprop.shallow_forward(x, W1, b1, W2, b2)
 grads = backprop.shallow_backward(y, cache)
 print("labkit against this page:")
-for name, mine in [("z1", z1), ("z2", z2), ("z3", z3), ("z4", z4), ("y_hat", y_hat)]:
-    compare(f"{name}", cache[name], mine)
-for name, mine in [("y_hat", dy_hat), ("z4", dz4), ("b2", db2), ("W2", dW2), ("z3", dz3),
-                   ("z2", dz2), ("z1", dz1), ("b1", db1), ("W1", dW1), ("x", dx)]:
-    compare(f"d{name}", grads[name], mine)
+for name, mine in forward.items():
+    compare(name, cache[name], mine)
+mine = {"y_hat": dy_hat, "z4": dz4, "b2": db2, "W2": dW2, "z3": dz3,
+        "z2": dz2, "z1": dz1, "b1": db1, "W1": dW1, "x": dx}
+for name, g in mine.items():
+    compare(f"d{name}", grads[name], g)
 
 # %% [markdown]
 # For a batch, the gradient of the summed loss is the sum of the per-example gradients:
@@ -311,11 +324,13 @@ for name, mine in [("y_hat", dy_hat), ("z4", dz4), ("b2", db2), ("W2", dW2), ("z
 # %%
 _, batch_cache = backprop.shallow_forward(X_train[:5], W1, b1, W2, b2)
 batch_grads = backprop.shallow_backward(y_train[:5].unsqueeze(1), batch_cache)
-per_example = [backprop.shallow_backward(y_train[i : i + 1],
-                                         backprop.shallow_forward(X_train[i], W1, b1, W2, b2)[1])
-               for i in range(5)]
+per_example = []
+for i in range(5):
+    _, cache_i = backprop.shallow_forward(X_train[i], W1, b1, W2, b2)
+    per_example.append(backprop.shallow_backward(y_train[i : i + 1], cache_i))
 for name in ("W1", "b1", "W2", "b2"):
-    compare(f"sum d{name}", batch_grads[name], sum(g[name] for g in per_example), atol=1e-12)
+    summed = sum(g[name] for g in per_example)
+    compare(f"sum d{name}", batch_grads[name], summed, atol=1e-12)
 
 # %% [markdown]
 # ## Plot
@@ -333,7 +348,8 @@ ax1.bar(units, (z3 * (1 - z3)).cpu(), color=plot.COLORS[2])
 ax1.axhline(0.25, color="#8a8f98", ls=":", lw=1)
 ax1.set_ylabel(r"$\sigma'([z_2]_k)$")
 ax2.bar(units, dW1[0].cpu(), color=plot.COLORS[0], label="by hand")
-ax2.plot(units, leaves["W1"].grad[0].cpu(), "o", ms=3, color=plot.COLORS[1], label="autograd")
+ax2.plot(units, leaves["W1"].grad[0].cpu(), "o", ms=3, color=plot.COLORS[1],
+         label="autograd")
 ax2.set_ylabel(r"$\partial L / \partial [W_1]_{1k}$")
 ax2.set_xlabel("hidden unit $k$")
 ax2.legend(fontsize=8)
