@@ -214,29 +214,26 @@ print(len(runs), "runs; grad_norms of one run:",
       tuple(runs["sigmoid", 0]["grad_norms"].shape))
 
 # %% [markdown]
-# The final loss and accuracy of every run:
+# The final training loss and the training / test accuracy of every run, as
+# "loss · train / test":
 
 # %%
-def cells(r):
+def cell(r):  # "loss · train acc / test acc"
     (loss, train_acc), (_, test_acc) = r["train"], r["test"]
-    return [f"{loss:.4f}", f"{train_acc:.3f} / {test_acc:.3f}"]
+    return f"{loss:.4f} · {train_acc:.3f} / {test_acc:.3f}"
 
 
 def results_table(runs, seeds):
-    rows = ["| seed | sigmoid: loss | sigmoid: acc, train / test "
-            "| ReLU: loss | ReLU: acc, train / test |",
-            "|---:|---:|---:|---:|---:|"]
+    rows = ["| seed | sigmoid | ReLU |", "|---:|---:|---:|"]
     for s in seeds:
-        row = cells(runs["sigmoid", s]) + cells(runs["relu", s])
+        row = [cell(runs[act, s]) for act in activations]
         rows.append(f"| {s} | " + " | ".join(row) + " |")
-    mean = {}
-    for key in ["train", "test"]:
-        for act in activations:
-            values = torch.tensor([runs[act, s][key] for s in seeds])
-            mean[act, key] = values.mean(dim=0).tolist()
-    row = [cells({"train": mean[act, "train"], "test": mean[act, "test"]})
-           for act in activations]
-    rows.append("| **mean** | " + " | ".join(row[0] + row[1]) + " |")
+    row = []
+    for act in activations:
+        mean = {key: torch.tensor([runs[act, s][key] for s in seeds])
+                .mean(dim=0).tolist() for key in ["train", "test"]}
+        row.append(cell(mean))
+    rows.append("| **mean** | " + " | ".join(row) + " |")
     return "\n".join(rows)
 
 
@@ -248,8 +245,8 @@ show_markdown(results_table(runs, seeds))
 # Each run's `grad_norms` holds one norm per hidden layer and step. To summarise a layer over
 # seeds we take the geometric mean (the mean of $\log_{10}$ of the norm), the natural average
 # for quantities spanning orders of magnitude; once at step 0 (the freshly initialised
-# network, the pure effect of depth) and once over all 300 steps. The last row is the ratio
-# of the first layer's to the last layer's:
+# network, the pure effect of depth) and over all 300 steps, shown as "step 0 / all steps".
+# The last row is the ratio of the first layer's norm to the last layer's:
 
 # %%
 def log10_mean_norm(activation, steps):
@@ -261,16 +258,22 @@ def log10_mean_norm(activation, steps):
 whens = {"step 0": slice(0, 1), "all steps": slice(None)}
 summary = {(act, when): log10_mean_norm(act, steps)
            for act in activations for when, steps in whens.items()}
-keys = list(summary)
-rows = ["| layer | " + " | ".join(f"{a}, {w}" for a, w in keys) + " |",
-        "|---|" + "---:|" * len(keys)]
+
+
+def pair(act, k):  # "step 0 / all steps" for layer k; k = None: first / last
+    values = []
+    for when in whens:
+        logs = summary[act, when]
+        log = logs[k] if k is not None else logs[0] - logs[-1]
+        values.append(f"{10 ** log.item():.1e}")
+    return " / ".join(values)
+
+
+rows = ["| layer | sigmoid | ReLU |", "|---|---:|---:|"]
 for k in range(num_hidden_layers):
-    row = [f"{10 ** summary[key][k].item():.1e}" for key in keys]
-    rows.append(f"| hidden{k + 1} | " + " | ".join(row) + " |")
-ratios = [f"{10 ** (summary[key][0] - summary[key][-1]).item():.1e}"
-          for key in keys]
-rows.append(f"| **hidden1 / hidden{num_hidden_layers}** | "
-            + " | ".join(ratios) + " |")
+    rows.append(f"| hidden{k + 1} | {pair('sigmoid', k)} | {pair('relu', k)} |")
+rows.append(f"| **hidden1 / hidden{num_hidden_layers}** "
+            f"| {pair('sigmoid', None)} | {pair('relu', None)} |")
 show_markdown("\n".join(rows))
 
 # %% [markdown]

@@ -56,9 +56,11 @@ device
 # $b_1 \in \mathbb{R}^{h}$, $W_2 \in \mathbb{R}^{C \times h}$, $b_2 \in \mathbb{R}^{C}$, and
 #
 # $$
-# z_1 = W_1 x + b_1, \qquad a_1 = \mathrm{ReLU}(z_1), \qquad
-# z_2 = W_2 a_1 + b_2, \qquad a_2 = \mathrm{softmax}(z_2), \qquad
-# L = -\sum_{k} (e_y)_k \log (a_2)_k = -\log (a_2)_y ,
+# \begin{aligned}
+# z_1 &= W_1 x + b_1, & a_1 &= \mathrm{ReLU}(z_1), \\
+# z_2 &= W_2 a_1 + b_2, & a_2 &= \mathrm{softmax}(z_2), \\
+# L &= -\sum_{k} (e_y)_k \log (a_2)_k = -\log (a_2)_y ,
+# \end{aligned}
 # $$
 #
 # where $\mathrm{softmax}(z)_k = e^{z_k} / \sum_j e^{z_j}$ and $e_y$ is the one-hot vector of the
@@ -70,10 +72,12 @@ device
 # $\partial (a_2)_j / \partial (z_2)_k = (a_2)_j \bigl(\delta_{jk} - (a_2)_k\bigr)$, so
 #
 # $$
+# \begin{aligned}
 # \frac{\partial L}{\partial (z_2)_k}
-# = -\sum_j \frac{(e_y)_j}{(a_2)_j} \, (a_2)_j \bigl(\delta_{jk} - (a_2)_k\bigr)
-# = -(e_y)_k + (a_2)_k \sum_j (e_y)_j
+# &= -\sum_j \frac{(e_y)_j}{(a_2)_j} \, (a_2)_j \bigl(\delta_{jk} - (a_2)_k\bigr) \\
+# &= -(e_y)_k + (a_2)_k \sum_j (e_y)_j
 # = (a_2)_k - (e_y)_k ,
+# \end{aligned}
 # $$
 #
 # using $\sum_j (e_y)_j = 1$. The same follows directly from
@@ -116,12 +120,12 @@ device
 # $$
 # \begin{aligned}
 # \frac{\partial L}{\partial Z_2} &= \tfrac{1}{N} (A_2 - E_Y), &
-# \frac{\partial L}{\partial W_2} &= \Bigl(\frac{\partial L}{\partial Z_2}\Bigr)^{\!\top} A_1, &
-# \frac{\partial L}{\partial b_2} &= \sum_n \Bigl(\frac{\partial L}{\partial Z_2}\Bigr)_{n,:}, \\
-# \frac{\partial L}{\partial A_1} &= \frac{\partial L}{\partial Z_2} W_2, &
+# \frac{\partial L}{\partial W_2} &= \Bigl(\frac{\partial L}{\partial Z_2}\Bigr)^{\!\top} A_1, \\
+# \frac{\partial L}{\partial b_2} &= \sum_n \Bigl(\frac{\partial L}{\partial Z_2}\Bigr)_{n,:}, &
+# \frac{\partial L}{\partial A_1} &= \frac{\partial L}{\partial Z_2} W_2, \\
 # \frac{\partial L}{\partial Z_1} &= \frac{\partial L}{\partial A_1} \odot \mathbb{1}[Z_1 > 0], &
-# \frac{\partial L}{\partial W_1} &= \Bigl(\frac{\partial L}{\partial Z_1}\Bigr)^{\!\top} X, \quad
-# \frac{\partial L}{\partial b_1} = \sum_n \Bigl(\frac{\partial L}{\partial Z_1}\Bigr)_{n,:} .
+# \frac{\partial L}{\partial W_1} &= \Bigl(\frac{\partial L}{\partial Z_1}\Bigr)^{\!\top} X, \\
+# \frac{\partial L}{\partial b_1} &= \sum_n \Bigl(\frac{\partial L}{\partial Z_1}\Bigr)_{n,:} .
 # \end{aligned}
 # $$
 #
@@ -319,7 +323,7 @@ for name, m, a in zip(grad_names, manual, auto):
     compare(name, m, a.grad)
 
 # %% [markdown]
-# ### `labkit.layers` agrees
+# ### labkit's layers agree
 #
 # `labkit.layers` has the same forward/backward pairs as reusable functions
 # (`linear_forward(X, W, b)` with `W: (num_inputs, num_outputs)`, hence the transposes). Chained,

@@ -58,9 +58,11 @@ device
 # activation $\sigma = \tanh$ on both layers, and for one sample with target $t \in \mathbb{R}^{10}$
 #
 # $$
-# x^{(0)} = x, \quad s^{(1)} = w^{(1)} x^{(0)} + b^{(1)}, \quad x^{(1)} = \sigma(s^{(1)}), \quad
-# s^{(2)} = w^{(2)} x^{(1)} + b^{(2)}, \quad x^{(2)} = \sigma(s^{(2)}), \quad
-# \ell = \| t - x^{(2)} \|_2^2 ,
+# \begin{aligned}
+# x^{(0)} &= x, & s^{(1)} &= w^{(1)} x^{(0)} + b^{(1)}, & x^{(1)} &= \sigma(s^{(1)}), \\
+# & & s^{(2)} &= w^{(2)} x^{(1)} + b^{(2)}, & x^{(2)} &= \sigma(s^{(2)}), \\
+# & & \ell &= \| t - x^{(2)} \|_2^2 ,
+# \end{aligned}
 # $$
 #
 # with $w^{(1)} \in \mathbb{R}^{50 \times 784}$ and $w^{(2)} \in \mathbb{R}^{10 \times 50}$. The
@@ -70,7 +72,10 @@ device
 # ### The two derivatives
 #
 # $$
-# \sigma'(x) = 1 - \tanh^2(x) = \frac{4}{(e^{x} + e^{-x})^2}, \qquad
+# \sigma'(x) = 1 - \tanh^2(x) = \frac{4}{(e^{x} + e^{-x})^2},
+# $$
+#
+# $$
 # \frac{\partial \ell}{\partial v} = \frac{\partial}{\partial v} \sum_k (t_k - v_k)^2 = 2 (v - t) .
 # $$
 #
@@ -84,11 +89,11 @@ device
 # $$
 # \begin{aligned}
 # \frac{\partial \ell}{\partial x^{(2)}} &= 2 \bigl(x^{(2)} - t\bigr), &
-# \frac{\partial \ell}{\partial s^{(2)}} &= \frac{\partial \ell}{\partial x^{(2)}} \odot \sigma'\bigl(s^{(2)}\bigr), &
+# \frac{\partial \ell}{\partial s^{(2)}} &= \frac{\partial \ell}{\partial x^{(2)}} \odot \sigma'\bigl(s^{(2)}\bigr), \\
 # \frac{\partial \ell}{\partial w^{(2)}} &= \frac{\partial \ell}{\partial s^{(2)}} \bigl(x^{(1)}\bigr)^{\!\top}, &
 # \frac{\partial \ell}{\partial b^{(2)}} &= \frac{\partial \ell}{\partial s^{(2)}}, \\
 # \frac{\partial \ell}{\partial x^{(1)}} &= \bigl(w^{(2)}\bigr)^{\!\top} \frac{\partial \ell}{\partial s^{(2)}}, &
-# \frac{\partial \ell}{\partial s^{(1)}} &= \frac{\partial \ell}{\partial x^{(1)}} \odot \sigma'\bigl(s^{(1)}\bigr), &
+# \frac{\partial \ell}{\partial s^{(1)}} &= \frac{\partial \ell}{\partial x^{(1)}} \odot \sigma'\bigl(s^{(1)}\bigr), \\
 # \frac{\partial \ell}{\partial w^{(1)}} &= \frac{\partial \ell}{\partial s^{(1)}} \bigl(x^{(0)}\bigr)^{\!\top}, &
 # \frac{\partial \ell}{\partial b^{(1)}} &= \frac{\partial \ell}{\partial s^{(1)}} .
 # \end{aligned}
@@ -113,10 +118,13 @@ device
 # matrix product:
 #
 # $$
-# \sum_n \frac{\partial \ell_n}{\partial s^{(2)}_n} \bigl(x^{(1)}_n\bigr)^{\!\top}
-# = \bigl(\Delta^{(2)}\bigr)^{\!\top} X^{(1)}, \qquad
-# \Delta^{(1)} = \bigl(\Delta^{(2)} w^{(2)}\bigr) \odot \sigma'\bigl(S^{(1)}\bigr), \qquad
-# \sum_n \frac{\partial \ell_n}{\partial w^{(1)}} = \bigl(\Delta^{(1)}\bigr)^{\!\top} X^{(0)},
+# \begin{aligned}
+# \sum_n \frac{\partial \ell_n}{\partial w^{(2)}}
+# &= \sum_n \frac{\partial \ell_n}{\partial s^{(2)}_n} \bigl(x^{(1)}_n\bigr)^{\!\top}
+# = \bigl(\Delta^{(2)}\bigr)^{\!\top} X^{(1)}, \\
+# \Delta^{(1)} &= \bigl(\Delta^{(2)} w^{(2)}\bigr) \odot \sigma'\bigl(S^{(1)}\bigr), \\
+# \sum_n \frac{\partial \ell_n}{\partial w^{(1)}} &= \bigl(\Delta^{(1)}\bigr)^{\!\top} X^{(0)},
+# \end{aligned}
 # $$
 #
 # and the bias gradients are the column sums of $\Delta^{(2)}$ and $\Delta^{(1)}$. Same
@@ -349,7 +357,7 @@ loss(v, t).backward()
 compare("dloss", dloss(v.detach(), t), v.grad);
 
 # %% [markdown]
-# ### `backward_pass` against autograd
+# ### The backward pass against autograd
 #
 # One sample, random parameters (float64, not the tiny initialisation, so every term matters):
 # the accumulated gradients against autograd's gradient of `loss(x2, t)`:
@@ -396,7 +404,7 @@ for name, a, b in zip(names, params_per_sample, params_batched_3):
     compare(f"{name}, step 3", a, b)
 
 # %% [markdown]
-# ### `labkit.practical` agrees
+# ### labkit's version agrees
 #
 # The functions above are in `labkit.practical` with the same names and signatures (plus input
 # checks); `gradients_per_sample` is the practical's per-sample loop. On the same inputs:
@@ -442,7 +450,7 @@ print(f"device: {device}, torch threads: {torch.get_num_threads()}")
 # The three curves of the batched run: training loss (log scale) and the two error rates.
 
 # %%
-fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(11, 3.8))
+fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(9, 3.6))
 plot.plot_loss(history[:, 0], ax=ax_loss, xlabel="step",
                ylabel="training loss  Σ‖t − x2‖²", logy=True)
 ax_loss.set_title("training loss")
