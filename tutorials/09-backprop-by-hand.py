@@ -284,10 +284,10 @@ for v in ag.values():
 ((y - ag["y_hat"]) ** 2).sum().backward()
 
 print("forward values:")
+compare("MLP(x)", y_hat, model(x))
 forward = {"z1": z1, "z2": z2, "z3": z3, "z4": z4, "y_hat": y_hat}
 for name, mine in forward.items():
     compare(name, mine, ag[name])
-compare("MLP(x)", y_hat, model(x))
 
 # %%
 print("gradients:")
