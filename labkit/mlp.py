@@ -25,7 +25,10 @@ from labkit._validate import check_choice, check_positive_int, check_tensor
 
 __all__ = ["ACTIVATIONS", "LogisticRegression", "MLP"]
 
-#: Hidden-unit non-linearities an :class:`MLP` accepts, by name.
+#: Hidden-unit non-linearities an :class:`MLP` accepts, by name. torch's own
+#: single-kernel functions rather than :mod:`labkit.activations` (which derives
+#: the same functions): tutorial 08 evaluates these networks tens of thousands
+#: of times inside BFGS, where every extra tensor operation costs time.
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "sigmoid": torch.sigmoid,
     "relu": torch.relu,
