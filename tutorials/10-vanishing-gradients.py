@@ -428,7 +428,9 @@ runs_adam = {(act, s): run(act, s, optimizer="adam", lr=0.01)
 show_markdown(results_table(runs_adam, seeds))
 
 # %% [markdown]
-# A few counts for the answers, computed from the two tables:
+# A few counts for the answers, computed from the two tables, and the step-0 ratios of the
+# gradient norms of `hidden1` and of `hidden2` to `hidden5` (`hidden2` and `hidden5` have the
+# same $16 \times 16$ shape, `hidden1` is $16 \times 2$):
 
 # %%
 def wins(runs):  # seeds on which ReLU ends with the lower training loss
@@ -442,15 +444,14 @@ def solved(runs, act):  # seeds with 100% training accuracy
 
 n = len(seeds)
 for name, rs in [("SGD", runs), ("Adam", runs_adam)]:
-    print(f"{name:>4}: ReLU has the lower loss on {wins(rs)}/{n} seeds; "
-          f"100% training accuracy: sigmoid {solved(rs, 'sigmoid')}/{n}, "
-          f"ReLU {solved(rs, 'relu')}/{n}")
+    print(f"{name:>4}: ReLU lower loss on {wins(rs)}/{n} seeds; 100% train acc.: "
+          f"sigmoid {solved(rs, 'sigmoid')}/{n}, ReLU {solved(rs, 'relu')}/{n}")
 L = num_hidden_layers
 for act in activations:
     logs = summary[act, "step 0"]
     r1, r2 = (10 ** (logs[i] - logs[-1]).item() for i in (0, 1))
-    print(f"{act:>7}, step 0: norm ratio hidden1/hidden{L} {r1:.1e}, "
-          f"hidden2/hidden{L} (both 16x16) {r2:.1e}")
+    print(f"{act:>7}, step 0: hidden1/hidden{L} {r1:.1e}, "
+          f"hidden2/hidden{L} {r2:.1e}")
 
 # %% [markdown]
 # ## Answers to the exercise questions
@@ -512,8 +513,8 @@ for act in activations:
 # In the ReLU panel the curves lie close together and the ratios are of order one; most of the
 # step-0 gap between `hidden1` and the others comes from `hidden1` having only 32 weights (2
 # inputs) against 256, since a norm over fewer entries is smaller; `hidden2` and `hidden5`,
-# both $16 \times 16$, are close. $g' \in \{0, 1\}$ passes the error through unchanged on the
-# active units. The ReLU curves also change with training (they rise while the network
+# both $16 \times 16$, are within a factor of two of each other. $g' \in \{0, 1\}$ passes the
+# error through unchanged on the active units. The ReLU curves also change with training (they rise while the network
 # reorganises its features and fall as the loss approaches zero), whereas the sigmoid curves go
 # flat, another sign that the sigmoid network has stopped learning.
 #
@@ -527,7 +528,7 @@ for act in activations:
 # - For the sigmoid each factor contains $\sigma' \le 1/4$: the gradient decays geometrically with
 #   depth. Recorded per layer and plotted on a log scale, the decay is a ladder of parallel curves.
 # - For ReLU the activation factor is 0 or 1, the per-layer gradient norms stay of the same order,
-#   and the deep network trains with plain gradient descent where the sigmoid one stalls.
+#   and the deep network trains with gradient descent where the sigmoid one stalls.
 # - The stall is an optimisation problem: with Adam the deep sigmoid network can learn too.
 # - `labkit.layers` implements the linear, sigmoid, ReLU and softmax cross-entropy backward
 #   passes used in the check; tutorial 11 derives them.

@@ -74,7 +74,7 @@ device
 # $$
 # \begin{aligned}
 # \frac{\partial L}{\partial (z_2)_k}
-# &= -\sum_j \frac{(e_y)_j}{(a_2)_j} \, (a_2)_j \bigl(\delta_{jk} - (a_2)_k\bigr) \\
+# &= -\sum_j \frac{(e_y)_j}{(a_2)_j} \, (a_2)_j \bigl(\delta_{jk} - (a_2)_k\bigr) \\[6pt]
 # &= -(e_y)_k + (a_2)_k \sum_j (e_y)_j
 # = (a_2)_k - (e_y)_k ,
 # \end{aligned}
@@ -120,11 +120,11 @@ device
 # $$
 # \begin{aligned}
 # \frac{\partial L}{\partial Z_2} &= \tfrac{1}{N} (A_2 - E_Y), &
-# \frac{\partial L}{\partial W_2} &= \Bigl(\frac{\partial L}{\partial Z_2}\Bigr)^{\!\top} A_1, \\
+# \frac{\partial L}{\partial W_2} &= \Bigl(\frac{\partial L}{\partial Z_2}\Bigr)^{\!\top} A_1, \\[6pt]
 # \frac{\partial L}{\partial b_2} &= \sum_n \Bigl(\frac{\partial L}{\partial Z_2}\Bigr)_{n,:}, &
-# \frac{\partial L}{\partial A_1} &= \frac{\partial L}{\partial Z_2} W_2, \\
+# \frac{\partial L}{\partial A_1} &= \frac{\partial L}{\partial Z_2} W_2, \\[6pt]
 # \frac{\partial L}{\partial Z_1} &= \frac{\partial L}{\partial A_1} \odot \mathbb{1}[Z_1 > 0], &
-# \frac{\partial L}{\partial W_1} &= \Bigl(\frac{\partial L}{\partial Z_1}\Bigr)^{\!\top} X, \\
+# \frac{\partial L}{\partial W_1} &= \Bigl(\frac{\partial L}{\partial Z_1}\Bigr)^{\!\top} X, \\[6pt]
 # \frac{\partial L}{\partial b_1} &= \sum_n \Bigl(\frac{\partial L}{\partial Z_1}\Bigr)_{n,:} .
 # \end{aligned}
 # $$
