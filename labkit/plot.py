@@ -161,7 +161,8 @@ def decision_boundary(
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.grid(False)
-    ax.legend(loc="best", fontsize=8)
+    # Below the axes: over the shaded regions the grey labels would be hard to read.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(classes), fontsize=8)
     if title:
         ax.set_title(title)
     plt.colorbar(filled, ax=ax, fraction=0.046, pad=0.04)
