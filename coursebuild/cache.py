@@ -28,7 +28,7 @@ from coursebuild.tutorials import Tutorial
 __all__ = ["EXECUTOR_VERSION", "Dependencies", "tree_digest", "cache_key"]
 
 #: Bump when the execution settings change (thread count, working directory, ...).
-EXECUTOR_VERSION = "1"
+EXECUTOR_VERSION = "2"
 
 _SKIP_PARTS = {"__pycache__", ".pytest_cache"}
 

@@ -11,6 +11,7 @@ Registered in ``mkdocs.yml`` under ``hooks:``. What it does, by event:
   produce none. At priority -100 it points the plugin's wrappers at the files.
 - ``on_page_content``: moves the notebook CSS to one cached stylesheet, images to
   files, drops CDN scripts, and adds the runtime / download / Colab bar.
+- ``on_post_page``: strips the theme's indentation from every page.
 - ``on_post_build``: writes the shared notebook stylesheet.
 """
 
@@ -151,6 +152,10 @@ def on_page_content(html: str, page, config, files) -> str:
     if result is None:
         return html
     return pages.process_notebook_page(html, page, config, result, _state)
+
+
+def on_post_page(output: str, page, config) -> str:
+    return pages.strip_indentation(output)
 
 
 def on_post_build(config):

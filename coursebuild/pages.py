@@ -20,7 +20,9 @@ import re
 import struct
 from pathlib import Path
 
-__all__ = ["branch", "colab_url", "runtime_text", "process_notebook_page", "write_shared_assets"]
+__all__ = [
+    "branch", "colab_url", "runtime_text", "process_notebook_page", "strip_indentation", "write_shared_assets",
+]
 
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
@@ -28,8 +30,15 @@ _IMG_DATA = re.compile(r'<img\b([^>]*?)\bsrc="data:image/png;base64,([A-Za-z0-9+
 _H1_END = re.compile(r"</h1>", re.IGNORECASE)
 _COPY_WIDGET = re.compile(r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>', re.DOTALL)
 _COPY_TEXT = re.compile(r'<div class="clipboard-copy-txt"[^>]*>.*?</div>', re.DOTALL)
-_PLAIN_TOKEN = re.compile(r'<span class="(?:w|n|p)">([^<]*)</span>')
+_PLAIN_TOKEN = re.compile(r'<span class="(?:w|n|p|o)">([^<]*)</span>')
 _EMPTY_COLLAPSER = re.compile(r'<div class="jp-Collapser[^"]*">\s*</div>')
+_EDITOR = re.compile(
+    r'<div class="jp-InputArea jp-Cell-inputArea">\s*<div class="jp-CodeMirrorEditor[^>]*>\s*'
+    r'<div class="CodeMirror cm-s-jupyter">\s*(<div class="highlight-ipynb[^"]*"><pre><code>.*?</code></pre></div>)'
+    r"\s*</div>\s*</div>\s*</div>",
+    re.DOTALL,
+)
+_MIME_ATTR = re.compile(r' data-mime-type="[^"]*"')
 _CODE_PRE = re.compile(r'(<div class="highlight-ipynb[^"]*">)<pre>(.*?)</pre>', re.DOTALL)
 
 
@@ -95,10 +104,14 @@ def _slim_code_cells(html: str) -> str:
     html = _COPY_WIDGET.sub("", html)
     html = _COPY_TEXT.sub("", html)
     html = _CODE_PRE.sub(lambda m: f"{m.group(1)}<pre><code>{m.group(2)}</code></pre>", html)
-    # Pygments tokens no stylesheet colours (whitespace, names, punctuation) need no span.
+    # Three editor wrappers around every input (CodeMirror's, for a live editor) style nothing here.
+    html = _EDITOR.sub(r'<div class="jp-InputArea jp-Cell-inputArea">\1</div>', html)
+    # Pygments tokens drawn in the plain code colour (whitespace, names, punctuation,
+    # operators) need no span: a large share of a code-heavy page.
     html = _PLAIN_TOKEN.sub(r"\1", html)
     html = _EMPTY_COLLAPSER.sub("", html)
     html = html.replace(' tabindex="0"', "").replace(' data-type="inline"', "")
+    html = _MIME_ATTR.sub("", html)
     html = html.replace("<pre><code><span></span>", "<pre><code>")
     return _minify(html)
 
@@ -109,6 +122,15 @@ def _minify(html: str) -> str:
     parts = re.split(r"(<pre\b.*?</pre>)", html, flags=re.DOTALL)
     for i in range(0, len(parts), 2):
         parts[i] = re.sub(r">\s{2,}<", ">\n<", parts[i])
+    return "".join(parts)
+
+
+def strip_indentation(html: str) -> str:
+    """Drop the theme template's indentation (about 11 KB a page), leaving ``<pre>`` alone."""
+    parts = re.split(r"(<pre\b.*?</pre>|<textarea\b.*?</textarea>)", html, flags=re.DOTALL)
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"\n[ \t]+", "\n", parts[i])
+        parts[i] = re.sub(r"\n{2,}", "\n", parts[i])
     return "".join(parts)
 
 

@@ -71,7 +71,7 @@ def read_notebook(tutorial: Tutorial) -> nbformat.NotebookNode:
     """Read a tutorial as a notebook with deterministic cell ids."""
     nb = jupytext.reads(tutorial.source, fmt="py:percent")
     for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{tutorial.stem}-{i}"
+        cell["id"] = f"c{i}"
     return nb
 
 
@@ -90,7 +90,7 @@ def download_notebook(tutorial: Tutorial, repo_url: str) -> str:
     nb = read_notebook(tutorial)
     first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
     cell = nbformat.v4.new_code_cell(install_cell_source(repo_url.rstrip("/")))
-    cell["id"] = f"{tutorial.stem}-install"
+    cell["id"] = "install"
     cell["metadata"] = {"tags": [INSTALL_CELL_TAG]}
     nb.cells.insert(first_code, cell)
     return jupytext.writes(nb, fmt="ipynb")
