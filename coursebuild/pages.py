@@ -28,6 +28,7 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _IMG_DATA = re.compile(r'<img\b([^>]*?)\bsrc="data:image/png;base64,([A-Za-z0-9+/=\s]+)"([^>]*)>')
 _H1_END = re.compile(r"</h1>", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _COPY_WIDGET = re.compile(r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>', re.DOTALL)
 _COPY_TEXT = re.compile(r'<div class="clipboard-copy-txt"[^>]*>.*?</div>', re.DOTALL)
 _PLAIN_TOKEN = re.compile(r'<span class="(?:w|n|p|o)">([^<]*)</span>')
@@ -162,6 +163,7 @@ def process_notebook_page(html: str, page, config, result, state: dict) -> str:
     # The plugin's scripts are MathJax and Mermaid from a CDN (math is rendered by
     # the self-served KaTeX) and its copy button, replaced by Material's below.
     html = _SCRIPT.sub("", html)
+    html = _COMMENT.sub("", html)  # "<!-- load mathjax -->" and other template leftovers
     html = _slim_code_cells(html)
     html = _extract_images(html, page, config)
     link = f'<link rel="stylesheet" href="{_rel(page, f"assets/stylesheets/notebook-{digest}.css")}">'

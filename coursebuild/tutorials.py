@@ -19,6 +19,7 @@ __all__ = ["Tutorial", "discover", "read_notebook", "download_notebook", "INSTAL
 
 INSTALL_CELL_TAG = "labkit-install"
 _NAME = re.compile(r"^\d{2}-[a-z0-9-]+\.py$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _IMPORTS_LABKIT = re.compile(r"^\s*(?:import|from)\s+labkit\b", re.MULTILINE)
 
 
@@ -61,8 +62,16 @@ def discover(tutorial_dir: Path) -> list[Tutorial]:
                 f"{path}: tutorial files must be named NN-topic.py (two digits, a dash, "
                 "lower-case words joined by dashes)"
             )
-        if "# %%" not in path.read_text(encoding="utf-8"):
+        text = path.read_text(encoding="utf-8")
+        if "# %%" not in text:
             raise ValueError(f"{path}: not a Jupytext percent-format script (no '# %%' cell marker)")
+        control = _CONTROL.search(text)
+        if control:
+            line = text.count("\n", 0, control.start()) + 1
+            raise ValueError(
+                f"{path}:{line}: control character {control.group()!r} (a LaTeX '\\a...' or '\\b...' "
+                "written through a non-raw Python string?)"
+            )
         tutorials.append(Tutorial(path.resolve()))
     return tutorials
 

@@ -57,3 +57,9 @@ def test_colab_url():
     assert pages.colab_url("https://github.com/o/r/", "main", "01-x") == (
         "https://colab.research.google.com/github/o/r/blob/main/notebooks/01-x.ipynb"
     )
+
+
+def test_control_characters_in_a_tutorial_are_rejected(tmp_path):
+    (tmp_path / "01-bell.py").write_text("# %% [markdown]\n# $x \x07pprox 1$\n")
+    with pytest.raises(ValueError, match=r"01-bell.py:2: control character"):
+        discover(tmp_path)

@@ -22,14 +22,21 @@ TUTORIALS = discover(ROOT / "tutorials")
 
 
 def outputs_of(nb) -> list[tuple[int, str, str]]:
-    """(cell index, mime type, content digest) of every output, timing cells excluded."""
+    """(cell index, mime type, content digest) of every output, timing cells excluded.
+
+    Consecutive stream outputs of a cell are joined: how printed text is split into
+    messages depends on flush timing, not on what was printed.
+    """
     found = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or "timing" in cell.metadata.get("tags", []):
             continue
         for out in cell.get("outputs", []):
             if out.output_type == "stream":
-                found.append((i, out.name, out.text))
+                if found and found[-1][0] == i and found[-1][1] == out.name:
+                    found[-1] = (i, out.name, found[-1][2] + out.text)
+                else:
+                    found.append((i, out.name, out.text))
             elif out.output_type in ("execute_result", "display_data"):
                 for mime, data in sorted(out.data.items()):
                     text = data if isinstance(data, str) else "".join(data)

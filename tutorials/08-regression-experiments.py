@@ -629,7 +629,7 @@ plt.show()
 #   the data. So two units can produce two bends in a way we had not thought of.
 # - **3 neurons**: we expected the outer bends to be captured as well. They are not: the best
 #   run keeps the cancelling pair of the 2-neuron solution and spends the third unit on a very
-#   steep step that fits a few training points near $x pprox -1$. Training error improves only
+#   steep step that fits a few training points near $x \approx -1$. Training error improves only
 #   a little, and the test error does not improve.
 #
 # </details>
@@ -678,7 +678,7 @@ plt.show()
 # The training MSE goes down as units are added; from 10 units on it is at or below the noise
 # variance, i.e. the networks begin to fit the noise. The test MSE first falls steeply (0 → 1 → 2
 # units: the model is no longer too simple), then stops improving: the 10-unit network is worse
-# than the 2-unit one on test data, and its prediction shows wiggles near $x pprox -1$ that chase
+# than the 2-unit one on test data, and its prediction shows wiggles near $x \approx -1$ that chase
 # individual training points. This is the expected picture of **underfitting** for few units and
 # **overfitting** for many: more capacity always lowers the training error, but beyond a point
 # the extra flexibility is spent on noise.
