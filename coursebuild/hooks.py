@@ -62,13 +62,22 @@ def _nav_paths(nav) -> list[str]:
 
 
 def on_config(config):
-    tutorials = discover(TUTORIAL_DIR)
-    in_nav = set(_nav_paths(config.nav))
-    missing = [t.path.name for t in tutorials if f"tutorials/{t.path.name}" not in in_nav]
+    try:
+        tutorials = discover(TUTORIAL_DIR)
+    except ValueError as exc:
+        raise PluginError(str(exc)) from None
+    nav_paths = _nav_paths(config.nav)
+    missing = [t.path.name for t in tutorials if f"tutorials/{t.path.name}" not in nav_paths]
     if missing:
         raise PluginError(
             "tutorials missing from the nav in mkdocs.yml: " + ", ".join(missing)
             + " (add them in course order)"
+        )
+    in_nav_order = [p.split("/", 1)[1] for p in nav_paths if p.startswith("tutorials/")]
+    if in_nav_order != sorted(in_nav_order):
+        raise PluginError(
+            "the nav in mkdocs.yml must list the tutorials in course order (by their number): "
+            + ", ".join(in_nav_order)
         )
     if not config.repo_url:
         raise PluginError("mkdocs.yml must set repo_url (used for the Colab links and downloads)")

@@ -31,6 +31,14 @@ def test_a_tutorial_missing_from_the_nav_is_an_error():
         hooks.on_config(config_with_nav(nav))
 
 
+def test_tutorials_out_of_course_order_are_an_error():
+    nav = full_nav()
+    part = nav[1]["Part"]
+    part[0], part[1] = part[1], part[0]
+    with pytest.raises(PluginError, match="course order"):
+        hooks.on_config(config_with_nav(nav))
+
+
 def test_repo_url_is_required():
     with pytest.raises(PluginError, match="repo_url"):
         hooks.on_config(config_with_nav(full_nav(), repo_url=None))
