@@ -132,7 +132,7 @@ def _point_pages_at_notebooks(files: Files, config) -> Files:
     mkdocs-jupyter wraps each page file in a ``NotebookFile`` that recomputes
     ``abs_src_path`` from ``src_dir``, which a generated file does not have.
     """
-    for stem, result in _state["results"].items():
+    for result in _state["results"].values():
         page_file = files.get_file_from_path(f"tutorials/{result.tutorial.path.name}")
         if page_file is not None:
             page_file.abs_src_path = str(result.notebook_path)
