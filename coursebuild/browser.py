@@ -16,7 +16,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["CHROMIUM_ARGS", "chromium_path", "serve", "browser", "site_pages"]
+__all__ = [
+    "CHROMIUM_ARGS", "chromium_path", "serve", "browser", "site_pages", "set_palette",
+    "load_all_images", "screenshot_both_palettes",
+]
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -109,3 +112,21 @@ def load_all_images(page) -> None:
         "Array.from(document.images).every(i => i.complete && (i.naturalWidth > 0 || !i.currentSrc))",
         timeout=15000,
     )
+
+
+def screenshot_both_palettes(page, rel: str, out_dir: Path) -> list[Path]:
+    """Full-page screenshots of the open page, light then dark (left in dark).
+
+    Saved as ``out_dir/{light,dark}/<rel with / as _>.png``; returns the paths.
+    """
+    name = (rel.strip("/") or "home").replace("/", "_")
+    written = []
+    for scheme, folder in (("default", "light"), ("slate", "dark")):
+        set_palette(page, scheme)
+        load_all_images(page)
+        page.wait_for_timeout(150)
+        path = Path(out_dir) / folder / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+        written.append(path)
+    return written

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coursebuild.browser import browser, load_all_images, serve, set_palette, site_pages  # noqa: E402
+from coursebuild.browser import browser, screenshot_both_palettes, serve, site_pages  # noqa: E402
 
 
 def shoot(site_dir: Path, pages: list[str], out_dir: Path) -> list[Path]:
@@ -24,15 +24,7 @@ def shoot(site_dir: Path, pages: list[str], out_dir: Path) -> list[Path]:
         tab = context.new_page()
         for rel in pages:
             tab.goto(base + rel, wait_until="networkidle")
-            name = (rel.strip("/") or "home").replace("/", "_")
-            for scheme, folder in (("default", "light"), ("slate", "dark")):
-                set_palette(tab, scheme)
-                load_all_images(tab)
-                tab.wait_for_timeout(200)
-                path = out_dir / folder / f"{name}.png"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tab.screenshot(path=str(path), full_page=True)
-                written.append(path)
+            written += screenshot_both_palettes(tab, rel, out_dir)
     return written
 
 

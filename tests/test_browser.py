@@ -13,7 +13,9 @@ import urllib.request
 
 import pytest
 
-from coursebuild.browser import browser, chromium_path, load_all_images, serve, set_palette, site_pages
+from coursebuild.browser import (
+    browser, chromium_path, load_all_images, screenshot_both_palettes, serve, set_palette, site_pages,
+)
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
@@ -66,13 +68,7 @@ def test_every_page_renders_cleanly_in_light_and_dark(site):
                 problems.append(f"{rel}: unrendered inline math {s!r}")
         broken = tab.evaluate("() => Array.from(document.images).filter(i => i.naturalWidth === 0).map(i => i.src)")
         problems += [f"{rel}: image not loaded: {src}" for src in broken]
-        name = (rel.strip("/") or "home").replace("/", "_")
-        for scheme, folder in (("default", "light"), ("slate", "dark")):
-            set_palette(tab, scheme)
-            tab.wait_for_timeout(100)
-            path = shots / folder / f"{name}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tab.screenshot(path=str(path), full_page=True)
+        screenshot_both_palettes(tab, rel, shots)  # leaves the page in the dark palette
         bg = tab.evaluate("getComputedStyle(document.body).backgroundColor")
         if bg in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"):
             problems.append(f"{rel}: dark palette did not change the background ({bg})")
