@@ -400,7 +400,8 @@ def rosenbrock(xy: torch.Tensor, a: float = 1.0, b: float = 100.0) -> torch.Tens
 
     Args:
         xy: points, shape (..., 2) (one point (2,), or a grid (H, W, 2) for contours).
-        a, b: the function's constants.
+        a: the minimum's x coordinate.
+        b: the weight of the curved valley term; large ``b`` makes a narrow valley.
 
     Returns:
         Values, shape (...).
@@ -595,7 +596,8 @@ def lr_range_test(
         model_factory: builds a fresh model.
         loss_fn: mean loss of the model's output and the targets, e.g. ``F.cross_entropy``.
         batches: iterable of ``(X, y)`` batches (a list or a DataLoader).
-        lr_min, lr_max: first and last learning rate, 0 < lr_min < lr_max.
+        lr_min: the first learning rate, > 0.
+        lr_max: the last learning rate, > lr_min.
         steps: number of steps, ≥ 2.
         opt_factory: builds the optimizer from the model's parameters; its
             groups' ``lr`` is overwritten at each step. Default :class:`SGD`.
