@@ -2,14 +2,23 @@
 
 Each tutorial runs in its own Jupyter kernel, in an empty temporary working
 directory, with one BLAS/OpenMP thread (so outputs do not depend on how many
-tutorials run side by side) and ``PYTHONHASHSEED=0``. A cell that raises fails
-the build with the tutorial's name, the cell's number and line, and the error.
+tutorials run side by side), ``PYTHONHASHSEED=0``, figures rendered for both
+palettes (``LABKIT_SITE_FIGURES=1``) and strict self-checks
+(``LABKIT_SELFCHECK_STRICT=1``: a self-check that fails on the worked solution
+fails the build). After the last cell, the kernel reports the project files it
+imported and the data files labkit read; the cache keys the result on them.
+
+Stream outputs are coalesced before caching, so how stdout was split into
+outputs cannot differ from one build to the next. A cell that raises fails the
+build with the tutorial's name, the cell's number, its line in the tutorial
+and the error.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,10 +30,11 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from coursebuild.cache import Dependencies, cache_key
-from coursebuild.tutorials import Tutorial, read_notebook
+from coursebuild.cache import Environment, ExecutionCache, code_key
+from coursebuild.notebook import coalesce_streams
+from coursebuild.tutorials import Tutorial, cell_lines, read_notebook
 
-__all__ = ["ExecutionResult", "TutorialError", "execute_tutorial", "execute_all"]
+__all__ = ["KERNEL_ENV", "ExecutionResult", "TutorialError", "execute_tutorial", "execute_all", "merge_outputs"]
 
 CELL_TIMEOUT_S = 300
 KERNEL_ENV = {
@@ -33,11 +43,21 @@ KERNEL_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "PYTHONHASHSEED": "0",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "LABKIT_SITE_FIGURES": "1",
+    "LABKIT_SELFCHECK_STRICT": "1",
 }
+
+_PROBE = """\
+import json as _lk_json, sys as _lk_sys
+print(_lk_json.dumps({
+    "modules": sorted({getattr(m, "__file__", None) or "" for m in list(_lk_sys.modules.values())} - {""}),
+    "data": sorted(getattr(_lk_sys.modules.get("labkit._data"), "READ", ())),
+}))
+"""
 
 
 class TutorialError(RuntimeError):
-    """A tutorial failed to execute; the message names the tutorial and the cell."""
+    """A tutorial failed to execute; the message names the tutorial, the cell and the line."""
 
 
 @dataclass(frozen=True)
@@ -46,32 +66,32 @@ class ExecutionResult:
 
     Attributes:
         tutorial: the tutorial.
-        notebook_path: the executed ``.ipynb`` in the cache.
-        seconds: wall-clock execution time measured when it was executed.
+        notebook: the tutorial as it is now (Markdown included) with the outputs of
+            its code cells, from this build or from the cache.
+        seconds: wall-clock execution time, measured when it was executed.
         executed: ``True`` if it ran in this build, ``False`` if it came from the cache.
     """
 
     tutorial: Tutorial
-    notebook_path: Path
+    notebook: nbformat.NotebookNode
     seconds: float
     executed: bool
 
 
-def _line_of(tutorial: Tutorial, cell_source: str) -> int | None:
-    first = next((line for line in cell_source.splitlines() if line.strip()), None)
-    if first is None:
-        return None
-    for number, line in enumerate(tutorial.source.splitlines(), start=1):
-        if line == first:
-            return number
-    return None
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 
 
 def _describe_failure(tutorial: Tutorial, nb: nbformat.NotebookNode, exc: Exception) -> str:
+    lines = cell_lines(tutorial)
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                line = _line_of(tutorial, cell.source)
+                line = lines.get(index)
+                # The traceback names the failing line within the cell ("Cell In[4], line 3").
+                found = _CELL_LINE.findall(_ANSI.sub("", "\n".join(output.get("traceback", []))))
+                if line and found:
+                    line += int(found[0]) - 1
                 where = f"cell {index}" + (f" (line {line})" if line else "")
                 return (
                     f"tutorial {tutorial.path.name} failed in {where}: "
@@ -80,13 +100,20 @@ def _describe_failure(tutorial: Tutorial, nb: nbformat.NotebookNode, exc: Except
     return f"tutorial {tutorial.path.name} failed: {type(exc).__name__}: {exc}"
 
 
-def execute_tutorial(tutorial: Tutorial, kernel_name: str = "python3") -> tuple[nbformat.NotebookNode, float]:
-    """Execute one tutorial; return the executed notebook and the seconds it took.
+def execute_tutorial(
+    tutorial: Tutorial, kernel_name: str = "python3"
+) -> tuple[nbformat.NotebookNode, float, list[Path]]:
+    """Execute one tutorial.
+
+    Returns:
+        The executed notebook (streams coalesced), the seconds it took, and the files
+        it used (imported modules and data files labkit read).
 
     Raises:
         TutorialError: a cell raised, timed out, or the kernel died.
     """
     nb = read_notebook(tutorial)
+    nb.cells.append(nbformat.v4.new_code_cell(_PROBE))
     env = {**os.environ, **KERNEL_ENV}
     with tempfile.TemporaryDirectory(prefix=f"labkit-{tutorial.stem}-") as workdir:
         # IPC sockets inside the working directory: local only, and no ipykernel
@@ -104,41 +131,51 @@ def execute_tutorial(tutorial: Tutorial, kernel_name: str = "python3") -> tuple[
         start = time.perf_counter()
         try:
             client.execute(env=env, cwd=workdir)
-            seconds = time.perf_counter() - start
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
             raise TutorialError(_describe_failure(tutorial, nb, exc)) from None
         finally:
             if km.has_kernel:  # a client given its kernel manager leaves shutting down to us
                 km.shutdown_kernel(now=True)
-    return nb, seconds
+    probe = nb.cells.pop()
+    seconds = time.perf_counter() - start
+    report = json.loads("".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout"))
+    used = [Path(p) for p in report["modules"] + report["data"]]
+    return coalesce_streams(nb), seconds, used
 
 
-def _cached(meta_path: Path, key: str) -> float | None:
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return meta.get("seconds") if meta.get("key") == key else None
+def merge_outputs(current: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``current`` (the tutorial as it is now) with the outputs of ``executed``'s code cells.
+
+    Both must have the same code cells in the same order (the cache key ensures it).
+    """
+    code_now = [c for c in current.cells if c.cell_type == "code"]
+    code_then = [c for c in executed.cells if c.cell_type == "code"]
+    if [c.source for c in code_now] != [c.source for c in code_then]:
+        raise ValueError("the cached notebook's code cells differ from the tutorial's")
+    for now, then in zip(code_now, code_then):
+        now.outputs = then.outputs
+        now.execution_count = then.execution_count
+    return current
 
 
 def execute_all(
     tutorials: list[Tutorial],
-    deps: Dependencies,
-    cache_dir: Path,
+    cache: ExecutionCache,
+    environment: Environment,
     *,
     workers: int | None = None,
     kernel_name: str = "python3",
     log=print,
 ) -> list[ExecutionResult]:
-    """Execute every tutorial whose cache entry is missing or stale.
+    """Execute every tutorial that has no valid cache entry; take the others from the cache.
 
     Args:
         tutorials: the tutorials, in course order.
-        deps: what their outputs depend on besides their source.
-        cache_dir: where executed notebooks and their keys are kept.
+        cache: where executed notebooks are kept.
+        environment: what every output depends on besides the code and the files used.
         workers: parallel kernels; defaults to the number of CPU cores.
         kernel_name: Jupyter kernel to run them in.
-        log: called with one line per tutorial.
+        log: called with one line per executed tutorial.
 
     Returns:
         One result per tutorial, in the order given.
@@ -146,40 +183,38 @@ def execute_all(
     Raises:
         TutorialError: a tutorial failed (the first failure in course order).
     """
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    package_digest, env_digest = deps.digests()
-    keys = {t.stem: cache_key(t, package_digest, env_digest) for t in tutorials}
-    stale = [t for t in tutorials if _cached(cache_dir / f"{t.stem}.json", keys[t.stem]) is None]
+    env_digest = environment.digest()
+    current = {t.stem: read_notebook(t) for t in tutorials}
+    keys = {t.stem: code_key(current[t.stem], env_digest) for t in tutorials}
+    entries = {t.stem: cache.lookup(t.stem, keys[t.stem]) for t in tutorials}
+    stale = [t for t in tutorials if entries[t.stem] is None]
 
-    def run(t: Tutorial) -> tuple[Tutorial, nbformat.NotebookNode | None, float, Exception | None]:
+    def run(t: Tutorial):
         try:
-            nb, seconds = execute_tutorial(t, kernel_name)
+            return t, *execute_tutorial(t, kernel_name), None
         except TutorialError as exc:
-            return t, None, 0.0, exc
-        return t, nb, seconds, None
+            return t, None, 0.0, [], exc
 
     failures: dict[str, Exception] = {}
+    fresh: set[str] = set()
     if stale:
         n = max(1, min(workers or os.cpu_count() or 1, len(stale)))
         with ThreadPoolExecutor(max_workers=n) as pool:
-            for t, nb, seconds, exc in pool.map(run, stale):
+            for t, nb, seconds, used, exc in pool.map(run, stale):
                 if exc is not None:
                     failures[t.stem] = exc
                     log(f"FAILED   {t.path.name}: {exc}")
                     continue
-                nbformat.write(nb, cache_dir / f"{t.stem}.ipynb")
-                meta = {"key": keys[t.stem], "seconds": round(seconds, 2), "tutorial": t.path.name}
-                (cache_dir / f"{t.stem}.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+                entries[t.stem] = cache.store(t.stem, keys[t.stem], nb, seconds, used)
+                fresh.add(t.stem)
                 log(f"executed {t.path.name} in {seconds:.1f} s")
     for t in tutorials:
         if t.stem in failures:
             raise failures[t.stem]
 
     results = []
-    stale_stems = {t.stem for t in stale}
     for t in tutorials:
-        seconds = _cached(cache_dir / f"{t.stem}.json", keys[t.stem])
-        assert seconds is not None
-        results.append(ExecutionResult(t, cache_dir / f"{t.stem}.ipynb", seconds, t.stem in stale_stems))
+        entry = entries[t.stem]
+        executed = nbformat.read(entry.notebook_path, as_version=4)
+        results.append(ExecutionResult(t, merge_outputs(current[t.stem], executed), entry.seconds, t.stem in fresh))
     return results

@@ -1,27 +1,33 @@
-"""MkDocs hook: executed tutorials with a never-stale cache.
+"""MkDocs hook: executed tutorials, with a cache that is never stale.
 
 Registered in ``mkdocs.yml`` under ``hooks:``. What it does, by event:
 
-- ``on_config``: reads the course settings and checks the nav lists every tutorial.
-- ``on_files`` (priority 100, before mkdocs-jupyter wraps notebooks): executes the
-  tutorials through the cache (:mod:`coursebuild.execute`) and adds each executed
-  notebook as the page ``tutorials/NN-topic.py``, plus its ``.py``/``.ipynb``
-  downloads and the KaTeX assets. A high priority is required: at the default
-  one mkdocs-jupyter has already picked its pages and the tutorials silently
-  produce none. At priority -100 it points the plugin's wrappers at the files.
-- ``on_page_content``: moves the notebook CSS to one cached stylesheet, images to
-  files, drops CDN scripts, and adds the runtime / download / Colab bar.
+- ``on_config``: finds the tutorials and checks the nav lists each of them, in
+  course order.
+- ``on_files`` (priority 100, before mkdocs-jupyter wraps notebooks): executes
+  the tutorials through the cache (:mod:`coursebuild.execute`), builds each
+  page's notebook (solutions folded, figures as files: :mod:`coursebuild.notebook`)
+  and adds it as the page ``tutorials/NN-topic.py``, with the figures, the
+  downloads (``.py``, solved and exercise ``.ipynb``) and the KaTeX assets. A
+  high priority is required: at the default one mkdocs-jupyter has already
+  picked its pages and the tutorials silently produce none. At priority -100
+  it points the plugin's wrappers at the page notebooks.
+- ``on_page_content``: rewrites each tutorial page (:mod:`coursebuild.pages`),
+  through a cache keyed on the rendered HTML, and gives the table of contents
+  the headings' inline code back.
 - ``on_post_page``: strips the theme's indentation from every page.
-- ``on_post_build``: writes the shared notebook stylesheet.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import sys
 from pathlib import Path
 
+import nbformat
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
@@ -30,22 +36,24 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from coursebuild import pages  # noqa: E402
-from coursebuild.cache import Dependencies  # noqa: E402
-from coursebuild.execute import ExecutionResult, TutorialError, execute_all  # noqa: E402
-from coursebuild.tutorials import discover, download_notebook  # noqa: E402
+from coursebuild import notebook as nbt  # noqa: E402
+from coursebuild import pages, tutorials  # noqa: E402
+from coursebuild.cache import Environment, ExecutionCache  # noqa: E402
+from coursebuild.execute import KERNEL_ENV, TutorialError, execute_all  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.coursebuild")
 
 TUTORIAL_DIR = ROOT / "tutorials"
 NOTEBOOK_DIR = ROOT / "notebooks"
 CACHE_DIR = Path(os.environ.get("LABKIT_CACHE_DIR", ROOT / ".cache" / "tutorials"))
-DEPENDENCIES = Dependencies(
-    package_dirs=(ROOT / "labkit",),
+ENVIRONMENT = Environment(
     lock_files=(ROOT / "requirements" / "lock.txt",),
+    kernel_env=tuple(sorted(KERNEL_ENV.items())),
 )
 KATEX_DIR = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
+#: Bump when the page post-processing changes (it keys the processed-page cache).
+PAGES_VERSION = "4"
 
 _state: dict = {}
 
@@ -63,15 +71,14 @@ def _nav_paths(nav) -> list[str]:
 
 def on_config(config):
     try:
-        tutorials = discover(TUTORIAL_DIR)
+        found = tutorials.discover(TUTORIAL_DIR)
     except ValueError as exc:
         raise PluginError(str(exc)) from None
     nav_paths = _nav_paths(config.nav)
-    missing = [t.path.name for t in tutorials if f"tutorials/{t.path.name}" not in nav_paths]
+    missing = [t.path.name for t in found if f"tutorials/{t.path.name}" not in nav_paths]
     if missing:
         raise PluginError(
-            "tutorials missing from the nav in mkdocs.yml: " + ", ".join(missing)
-            + " (add them in course order)"
+            "tutorials missing from the nav in mkdocs.yml: " + ", ".join(missing) + " (add them in course order)"
         )
     in_nav_order = [p.split("/", 1)[1] for p in nav_paths if p.startswith("tutorials/")]
     if in_nav_order != sorted(in_nav_order):
@@ -81,40 +88,74 @@ def on_config(config):
         )
     if not config.repo_url:
         raise PluginError("mkdocs.yml must set repo_url (used for the Colab links and downloads)")
+    tutorials.SOURCE_CACHE = CACHE_DIR / "source"
     _state.clear()
-    _state["tutorials"] = tutorials
+    _state["tutorials"] = found
     return config
+
+
+def _memo_text(kind: str, tutorial: tutorials.Tutorial, repo_url: str, make) -> str:
+    """A download's text, kept on disk keyed on the script's bytes (Jupytext is slow)."""
+    digest = hashlib.sha256((tutorial.source + repo_url + kind).encode()).hexdigest()
+    path = CACHE_DIR / "downloads" / f"{digest}.{kind}"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    text = make(tutorial, repo_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 @event_priority(100)
 def _add_tutorial_files(files: Files, config) -> Files:
-    tutorials = _state["tutorials"]
+    found = _state["tutorials"]
+    cache = ExecutionCache(CACHE_DIR, ROOT)
     try:
-        results = execute_all(tutorials, DEPENDENCIES, CACHE_DIR, log=log.info)
+        results = execute_all(found, cache, ENVIRONMENT, log=log.info)
     except TutorialError as exc:
         raise PluginError(str(exc)) from None
     _state["results"] = {r.tutorial.stem: r for r in results}
     executed = [r.tutorial.path.name for r in results if r.executed]
     log.info(
         "tutorials: %d executed, %d from cache%s",
-        len(executed), len(results) - len(executed),
-        f" ({', '.join(executed)})" if executed else "",
+        len(executed), len(results) - len(executed), f" ({', '.join(executed)})" if executed else "",
     )
     repo_url = config.repo_url.rstrip("/")
-    stale = []
+    stale, no_alt = [], []
     for r in results:
         t = r.tutorial
-        files.append(File.generated(config, f"tutorials/{t.path.name}", abs_src_path=str(r.notebook_path)))
-        notebook = download_notebook(t, repo_url)
-        committed = NOTEBOOK_DIR / f"{t.stem}.ipynb"
-        if not committed.exists() or committed.read_text(encoding="utf-8") != notebook:
-            stale.append(committed.name)
-        files.append(File.generated(config, f"downloads/{t.stem}.ipynb", content=notebook))
+        page_nb, figures, missing_alt = nbt.figures_to_html(nbt.split_solutions(r.notebook))
+        no_alt += [f"{t.path.name} figure {n}" for n in missing_alt]
+        page_path = CACHE_DIR / "pages" / f"{t.stem}.ipynb"
+        _write_if_changed(page_path, nbformat.writes(page_nb))
+        _state.setdefault("page_notebooks", {})[t.stem] = page_path
+        files.append(File.generated(config, f"tutorials/{t.path.name}", abs_src_path=str(page_path)))
+        for fig in figures:
+            files.append(File.generated(config, f"tutorials/{t.stem}/img/{fig.name}", content=fig.data))
+        solved = _memo_text("solved.ipynb", t, repo_url, tutorials.download_notebook)
+        exercise = _memo_text("exercise.ipynb", t, repo_url, tutorials.exercise_notebook)
+        for text, committed in ((solved, NOTEBOOK_DIR / f"{t.stem}.ipynb"),
+                                (exercise, NOTEBOOK_DIR / "exercises" / f"{t.stem}.ipynb")):
+            if not committed.exists() or committed.read_text(encoding="utf-8") != text:
+                stale.append(committed.relative_to(ROOT).as_posix())
+        files.append(File.generated(config, f"downloads/{t.stem}.ipynb", content=solved))
+        files.append(File.generated(config, f"downloads/{t.stem}-exercise.ipynb", content=exercise))
         files.append(File.generated(config, f"downloads/{t.stem}.py", content=t.source))
     if stale:
         log.warning(
-            "notebooks/ is out of date for %s: run `make notebooks` and commit the result "
-            "(Colab opens these files)", ", ".join(stale),
+            "notebooks are out of date: %s. Run `make notebooks` and commit the result (Colab opens these files)",
+            ", ".join(stale),
+        )
+    if no_alt:
+        log.warning(
+            "figures without alt text (give them a title, or call labkit.figures.set_alt(fig, ...)): %s",
+            ", ".join(no_alt),
         )
     if not KATEX_DIR.is_dir():
         raise PluginError(f"KaTeX not found in {KATEX_DIR}: run `make setup` (npm ci) first")
@@ -127,26 +168,27 @@ def _add_tutorial_files(files: Files, config) -> Files:
 
 @event_priority(-100)
 def _point_pages_at_notebooks(files: Files, config) -> Files:
-    """Point mkdocs-jupyter's page wrappers at the executed notebooks.
+    """Point mkdocs-jupyter's page wrappers at the page notebooks.
 
     mkdocs-jupyter wraps each page file in a ``NotebookFile`` that recomputes
     ``abs_src_path`` from ``src_dir``, which a generated file does not have.
     """
-    for result in _state["results"].values():
+    for stem, path in _state.get("page_notebooks", {}).items():
+        result = _state["results"][stem]
         page_file = files.get_file_from_path(f"tutorials/{result.tutorial.path.name}")
         if page_file is not None:
-            page_file.abs_src_path = str(result.notebook_path)
+            page_file.abs_src_path = str(path)
     return files
 
 
 on_files = CombinedEvent(_add_tutorial_files, _point_pages_at_notebooks)
 
 
-def _result_for(page) -> ExecutionResult | None:
+def _result_for(page):
     src = page.file.src_uri
     if not (src.startswith("tutorials/") and src.endswith(".py")):
         return None
-    return _state["results"].get(Path(src).stem)
+    return _state.get("results", {}).get(Path(src).stem)
 
 
 def on_page_context(context, page, config, nav):
@@ -156,16 +198,60 @@ def on_page_context(context, page, config, nav):
     return context
 
 
+def _links(page, config, stem: str) -> dict[str, str]:
+    dest = page.file.dest_uri
+    repo, ref = config.repo_url.rstrip("/"), pages.branch(config)
+    return {
+        "Download .py": pages._rel(dest, f"downloads/{stem}.py"),  # noqa: SLF001
+        "Download .ipynb": pages._rel(dest, f"downloads/{stem}.ipynb"),  # noqa: SLF001
+        "Exercise notebook": pages._rel(dest, f"downloads/{stem}-exercise.ipynb"),  # noqa: SLF001
+        "Open in Colab": pages.colab_url(repo, ref, f"notebooks/{stem}.ipynb"),
+        "Open exercise in Colab": pages.colab_url(repo, ref, f"notebooks/exercises/{stem}.ipynb"),
+    }
+
+
+def _retitle(items, titles: dict[str, str]) -> None:
+    for item in items:
+        if item.id in titles:
+            item.title = titles[item.id]
+        _retitle(item.children, titles)
+
+
 def on_page_content(html: str, page, config, files) -> str:
     result = _result_for(page)
     if result is None:
         return html
-    return pages.process_notebook_page(html, page, config, result, _state)
+    stem = result.tutorial.stem
+    links = _links(page, config, stem)
+    key = hashlib.sha256(
+        json.dumps([PAGES_VERSION, html, links, result.seconds, page.title]).encode()
+    ).hexdigest()
+    cached = CACHE_DIR / "html" / f"{stem}-{key[:24]}.json"
+    img_cache = CACHE_DIR / "html" / "img"
+    if cached.exists():
+        entry = json.loads(cached.read_text(encoding="utf-8"))
+    else:
+        try:
+            out, images, titles = pages.process_notebook_page(
+                html, title=page.title or stem, links=links, seconds=result.seconds
+            )
+        except pages.PageStructureError as exc:
+            raise PluginError(f"tutorial {result.tutorial.path.name}: {exc}") from None
+        img_cache.mkdir(parents=True, exist_ok=True)
+        for image in images:
+            (img_cache / image.name).write_bytes(image.data)
+        for old in cached.parent.glob(f"{stem}-*.json"):
+            old.unlink()
+        entry = {"html": out, "titles": titles, "images": [i.name for i in images]}
+        cached.write_text(json.dumps(entry), encoding="utf-8")
+    out_dir = Path(config.site_dir) / Path(page.file.dest_uri).parent / "img"
+    for name in entry["images"]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / name).write_bytes((img_cache / name).read_bytes())
+    titles = entry["titles"]
+    _retitle(page.toc.items, titles)
+    return entry["html"]
 
 
 def on_post_page(output: str, page, config) -> str:
     return pages.strip_indentation(output)
-
-
-def on_post_build(config):
-    pages.write_shared_assets(config, _state)

@@ -1,46 +1,60 @@
-"""Post-processing of rendered tutorial pages.
+"""Post-processing of rendered tutorial pages, with an HTML parser.
 
-mkdocs-jupyter inlines about 570 KB of JupyterLab CSS into every notebook page,
-embeds every figure as base64 and adds MathJax and Mermaid from a CDN. Here
-each page's ``<style>`` blocks move to one shared stylesheet (downloaded once
-and cached by the browser), figures become PNG files next to the page, CDN
-scripts are dropped (KaTeX is self-served, see ``docs/javascripts/katex.js``),
-and a bar under the title gives the measured runtime, the downloads and the
-Colab link.
+mkdocs-jupyter renders each executed notebook with nbconvert's JupyterLab
+template: about 590 KB of JupyterLab CSS inlined in every page, a copy widget
+per cell, MathJax and Mermaid from a CDN, and code highlighted under its own
+``highlight-ipynb`` class. :func:`process_notebook_page` turns that into a page
+of the site:
+
+- the inlined CSS and every script are dropped: the site's own
+  ``stylesheets/notebook.css`` (a few KB) styles cells, and code cells become
+  Material code blocks (``div.highlight > pre > code``), so Material's
+  highlighting colours, which reach 4.5:1 in both palettes, and its copy
+  button apply; math is rendered by the self-served KaTeX;
+- cells tagged ``lk-solution`` are folded into a "Solution" ``<details>``,
+  cells tagged ``timing`` into a "Timing" one (and get the ``timing`` class,
+  so a build-to-build comparison can skip them); stderr outputs get the
+  ``lk-stderr`` class; scrollable blocks can be reached with the keyboard;
+- embedded PNGs become files beside the page; a bar under the title gives the
+  measured runtime, the downloads and the Colab links.
+
+Every transform checks that the markup it expects is there and raises
+:class:`PageStructureError` otherwise, so an upgrade of nbconvert or
+mkdocs-jupyter that changes the markup fails the build instead of silently
+leaving the page half processed.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import html as html_lib
-import os
 import posixpath
 import re
 import struct
-from pathlib import Path
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 __all__ = [
-    "branch", "colab_url", "runtime_text", "process_notebook_page", "strip_indentation", "write_shared_assets",
+    "PageStructureError", "ImageFile", "branch", "colab_url", "runtime_text", "process_notebook_page",
+    "heading_titles", "strip_indentation",
 ]
 
-_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
-_IMG_DATA = re.compile(r'<img\b([^>]*?)\bsrc="data:image/png;base64,([A-Za-z0-9+/=\s]+)"([^>]*)>')
-_H1_END = re.compile(r"</h1>", re.IGNORECASE)
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_COPY_WIDGET = re.compile(r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>', re.DOTALL)
-_COPY_TEXT = re.compile(r'<div class="clipboard-copy-txt"[^>]*>.*?</div>', re.DOTALL)
-_PLAIN_TOKEN = re.compile(r'<span class="(?:w|n|p|o)">([^<]*)</span>')
-_EMPTY_COLLAPSER = re.compile(r'<div class="jp-Collapser[^"]*">\s*</div>')
-_EDITOR = re.compile(
-    r'<div class="jp-InputArea jp-Cell-inputArea">\s*<div class="jp-CodeMirrorEditor[^>]*>\s*'
-    r'<div class="CodeMirror cm-s-jupyter">\s*(<div class="highlight-ipynb[^"]*"><pre><code>.*?</code></pre></div>)'
-    r"\s*</div>\s*</div>\s*</div>",
-    re.DOTALL,
-)
-_MIME_ATTR = re.compile(r' data-mime-type="[^"]*"')
-_CODE_PRE = re.compile(r'(<div class="highlight-ipynb[^"]*">)<pre>(.*?)</pre>', re.DOTALL)
+SOLUTION_TAG = "celltag_lk-solution"
+TIMING_TAG = "celltag_timing"
+STDERR_MIME = "application/vnd.jupyter.stderr"
+
+
+class PageStructureError(RuntimeError):
+    """The rendered notebook does not have the markup a transform relies on."""
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """A PNG taken out of the page, to be written to ``<page dir>/img/<name>``."""
+
+    name: str
+    data: bytes
 
 
 def branch(config) -> str:
@@ -48,10 +62,10 @@ def branch(config) -> str:
     return (config.extra.get("labkit") or {}).get("branch", "main")
 
 
-def colab_url(repo_url: str, branch_name: str, stem: str) -> str:
-    """Colab's address for ``notebooks/<stem>.ipynb`` of a GitHub repository."""
-    path = repo_url.rstrip("/").split("github.com/", 1)[-1]
-    return f"https://colab.research.google.com/github/{path}/blob/{branch_name}/notebooks/{stem}.ipynb"
+def colab_url(repo_url: str, branch_name: str, path: str) -> str:
+    """Colab's address for the notebook at ``path`` (e.g. ``notebooks/02-activations.ipynb``)."""
+    repo = repo_url.rstrip("/").split("github.com/", 1)[-1]
+    return f"https://colab.research.google.com/github/{repo}/blob/{branch_name}/{path}"
 
 
 def runtime_text(seconds: float) -> str:
@@ -63,10 +77,9 @@ def runtime_text(seconds: float) -> str:
     return f"about {seconds:.0f} s"
 
 
-def _rel(page, target: str) -> str:
-    """URL of site path ``target`` relative to ``page``'s directory."""
-    page_dir = posixpath.dirname(page.file.dest_uri)
-    return posixpath.relpath(target, page_dir or ".")
+def _rel(page_dest: str, target: str) -> str:
+    """URL of site path ``target`` relative to the directory of ``page_dest``."""
+    return posixpath.relpath(target, posixpath.dirname(page_dest) or ".")
 
 
 def _png_size(data: bytes) -> tuple[int, int] | None:
@@ -75,55 +88,190 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
     return struct.unpack(">II", data[16:24])
 
 
-def _extract_images(html: str, page, config) -> str:
-    out_dir = Path(config.site_dir) / posixpath.dirname(page.file.dest_uri) / "img"
-    count = 0
+def _require(found: list, what: str) -> list:
+    if not found:
+        raise PageStructureError(f"no {what} in the rendered notebook (did nbconvert's or mkdocs-jupyter's markup change?)")
+    return found
 
-    def replace(match: re.Match) -> str:
-        nonlocal count
-        before, b64, after = match.groups()
-        data = base64.b64decode(re.sub(r"\s", "", b64))
+
+def _drop_scaffolding(soup: BeautifulSoup) -> None:
+    """Inlined CSS, scripts, comments and the per-cell copy widget."""
+    _require(soup.find_all("style"), "<style> block (mkdocs-jupyter inlines its CSS)")
+    for tag in soup.find_all(["style", "script"]):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in soup.select("div.zeroclipboard-container, div.clipboard-copy-txt"):
+        tag.decompose()
+
+
+def _code_blocks(soup: BeautifulSoup) -> None:
+    """Each code cell's input becomes a Material code block: ``div.highlight > pre > code``."""
+    inputs = soup.select("div.jp-CodeCell div.jp-InputArea")
+    for area in inputs:
+        highlighted = area.select_one("div.highlight-ipynb pre")
+        if highlighted is None:
+            raise PageStructureError("a code cell's input has no div.highlight-ipynb > pre")
+        code = highlighted.find("code") or highlighted
+        block = soup.new_tag("div", attrs={"class": "highlight"})
+        pre = soup.new_tag("pre", attrs={"tabindex": "0"})
+        new_code = soup.new_tag("code")
+        for child in list(code.contents):
+            if isinstance(child, Tag) and child.name == "span" and not child.get_text():
+                continue  # pygments' empty leading span
+            if isinstance(child, Tag) and child.name == "span" and child.get("class") == ["w"]:
+                new_code.append(child.get_text())  # whitespace tokens carry no colour
+            else:
+                new_code.append(child.extract() if isinstance(child, Tag) else NavigableString(str(child)))
+        pre.append(new_code)
+        block.append(pre)
+        area.clear()
+        area.append(block)
+
+
+def _outputs(soup: BeautifulSoup) -> None:
+    """Mark stderr, make text outputs keyboard-scrollable, drop MIME attributes."""
+    for tag in soup.select("[data-mime-type]"):
+        if tag["data-mime-type"] == STDERR_MIME:
+            tag["class"] = [*tag.get("class", []), "lk-stderr"]
+        del tag["data-mime-type"]
+    for tag in soup.select("[data-type]"):
+        del tag["data-type"]
+    for pre in soup.select("div.jp-OutputArea-output pre"):
+        pre["tabindex"] = "0"
+    for collapser in soup.select("div.jp-Collapser"):
+        if not collapser.get_text(strip=True):
+            collapser.decompose()
+
+
+def _cell_of(tag: Tag) -> Tag:
+    """The outermost ``jp-Cell`` wrapper of a cell (nbconvert nests two)."""
+    parent = tag.parent
+    if isinstance(parent, Tag) and "jp-Cell" in parent.get("class", []) and not parent.get("id"):
+        return parent
+    return tag
+
+
+def _fold(soup: BeautifulSoup, tag_class: str, summary: str, details_class: str, extra_class: str | None = None) -> int:
+    cells = [c for c in soup.select(f"div.jp-Cell.{tag_class}")]
+    for cell in cells:
+        if extra_class:
+            cell["class"] = [*cell.get("class", []), extra_class]
+        outer = _cell_of(cell)
+        details = soup.new_tag("details", attrs={"class": details_class})
+        head = soup.new_tag("summary")
+        head.string = summary
+        outer.wrap(details)
+        details.insert(0, head)
+    return len(cells)
+
+
+def _permalinks(soup: BeautifulSoup) -> None:
+    """nbconvert's heading anchors become Material's (shown on hover, labelled)."""
+    for anchor in soup.select("a.anchor-link"):
+        anchor["class"] = ["headerlink"]
+        anchor["title"] = "Permanent link"
+
+
+def _extract_images(soup: BeautifulSoup, title: str) -> list[ImageFile]:
+    files = []
+    for img in soup.select('img[src^="data:image/png;base64,"]'):
+        data = base64.b64decode(re.sub(r"\s", "", img["src"].split(",", 1)[1]))
         name = hashlib.sha256(data).hexdigest()[:16] + ".png"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / name).write_bytes(data)
-        count += 1
-        attrs = re.sub(r'\balt="[^"]*"', "", before + after)
-        # nbconvert's guess at a backing colour paints a white box behind transparent
-        # figures in the dark palette; labkit.plot's style needs none.
-        attrs = re.sub(r'\bclass="jp-needs-(?:dark|light)-background"', "", attrs).strip(" /")
+        files.append(ImageFile(name, data))
+        img["src"] = f"img/{name}"
+        if not img.get("alt"):
+            img["alt"] = f"Figure from {title}"
         size = _png_size(data)
-        dims = f' width="{size[0]}" height="{size[1]}"' if size and "width=" not in attrs else ""
-        alt = f"Figure {count} of {html_lib.escape(page.title or 'this tutorial')}"
-        return f'<img src="img/{name}" alt="{alt}"{dims} loading="lazy" decoding="async" {attrs}>'.replace(" >", ">")
-
-    return _IMG_DATA.sub(replace, html)
-
-
-def _slim_code_cells(html: str) -> str:
-    """Drop the per-cell copy widget (an SVG and a second copy of the code) and
-    wrap code in ``<pre><code>`` so Material's own copy button serves it."""
-    html = _COPY_WIDGET.sub("", html)
-    html = _COPY_TEXT.sub("", html)
-    html = _CODE_PRE.sub(lambda m: f"{m.group(1)}<pre><code>{m.group(2)}</code></pre>", html)
-    # Three editor wrappers around every input (CodeMirror's, for a live editor) style nothing here.
-    html = _EDITOR.sub(r'<div class="jp-InputArea jp-Cell-inputArea">\1</div>', html)
-    # Pygments tokens drawn in the plain code colour (whitespace, names, punctuation,
-    # operators) need no span: a large share of a code-heavy page.
-    html = _PLAIN_TOKEN.sub(r"\1", html)
-    html = _EMPTY_COLLAPSER.sub("", html)
-    html = html.replace(' tabindex="0"', "").replace(' data-type="inline"', "")
-    html = _MIME_ATTR.sub("", html)
-    html = html.replace("<pre><code><span></span>", "<pre><code>")
-    return _minify(html)
+        if size and not img.get("width"):
+            img["width"], img["height"] = str(size[0]), str(size[1])
+        img["loading"], img["decoding"] = "lazy", "async"
+        for cls in ("jp-needs-dark-background", "jp-needs-light-background"):
+            if cls in img.get("class", []):
+                img["class"].remove(cls)
+    return files
 
 
-def _minify(html: str) -> str:
-    """Collapse runs of whitespace between tags to one newline (which keeps inline
-    spacing), leaving ``<pre>`` blocks untouched."""
-    parts = re.split(r"(<pre\b.*?</pre>)", html, flags=re.DOTALL)
-    for i in range(0, len(parts), 2):
-        parts[i] = re.sub(r">\s{2,}<", ">\n<", parts[i])
-    return "".join(parts)
+def _meta_bar(soup: BeautifulSoup, links: dict[str, str], seconds: float) -> None:
+    h1 = soup.find("h1")
+    if h1 is None:
+        raise PageStructureError("the tutorial has no '# Title' heading")
+    bar = soup.new_tag("div", attrs={"class": "lk-meta", "role": "note"})
+    runtime = soup.new_tag(
+        "span", attrs={
+            "class": "lk-runtime",
+            "title": "Wall-clock time of executing every cell when this page was built, one CPU thread",
+        },
+    )
+    runtime.string = f"Runs in {runtime_text(seconds)} on CPU"
+    bar.append(runtime)
+    for text, href in links.items():
+        attrs = {"class": "lk-button", "href": href}
+        if href.startswith("http"):
+            attrs["rel"] = "noopener"
+        else:
+            attrs["download"] = ""
+        a = soup.new_tag("a", attrs=attrs)
+        a.string = text
+        bar.append(a)
+    h1.insert_after(bar)
+
+
+def _squeeze_whitespace(soup: BeautifulSoup) -> None:
+    """Runs of whitespace between tags become one newline (``pre`` blocks untouched)."""
+    for text in soup.find_all(string=True):
+        if isinstance(text, Comment) or text.strip() or len(text) < 2:
+            continue
+        if text.find_parent(["pre", "code", "textarea"]) is not None:
+            continue
+        text.replace_with("\n" if "\n" in text else " ")
+
+
+def heading_titles(soup_or_html: BeautifulSoup | str) -> dict[str, str]:
+    """``{heading id: inner HTML}`` with the permalink removed, inline code kept."""
+    soup = soup_or_html if isinstance(soup_or_html, BeautifulSoup) else BeautifulSoup(soup_or_html, "html.parser")
+    titles = {}
+    for h in soup.find_all(re.compile(r"^h[1-6]$")):
+        if not h.get("id"):
+            continue
+        clone = BeautifulSoup(str(h), "html.parser").find(h.name)
+        for anchor in clone.select("a.anchor-link, a.headerlink"):
+            anchor.decompose()
+        titles[h["id"]] = clone.decode_contents().strip()
+    return titles
+
+
+def process_notebook_page(
+    html: str, *, title: str, links: dict[str, str], seconds: float
+) -> tuple[str, list[ImageFile], dict[str, str]]:
+    """Rewrite one rendered tutorial page (see the module docstring).
+
+    Args:
+        html: the page content as mkdocs-jupyter rendered it.
+        title: the page title (for the alt text of a figure that has none).
+        links: the bar's buttons, ``{text: href}``, in order.
+        seconds: the measured runtime.
+
+    Returns:
+        The new HTML, the images to write beside it, and the heading titles for the
+        table of contents (:func:`heading_titles`).
+
+    Raises:
+        PageStructureError: the markup is not what the transforms expect.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    _require(soup.select("div.jp-Cell"), "div.jp-Cell (notebook cells)")
+    _drop_scaffolding(soup)
+    _code_blocks(soup)
+    _outputs(soup)
+    _fold(soup, SOLUTION_TAG, "Solution", "lk-solution")
+    _fold(soup, TIMING_TAG, "Timing (measured in this build; it varies from run to run)", "lk-timing", "timing")
+    _permalinks(soup)
+    images = _extract_images(soup, title)
+    _meta_bar(soup, links, seconds)
+    titles = heading_titles(soup)
+    _squeeze_whitespace(soup)
+    return str(soup), images, titles
 
 
 def strip_indentation(html: str) -> str:
@@ -133,55 +281,3 @@ def strip_indentation(html: str) -> str:
         parts[i] = re.sub(r"\n[ \t]+", "\n", parts[i])
         parts[i] = re.sub(r"\n{2,}", "\n", parts[i])
     return "".join(parts)
-
-
-def _meta_bar(page, config, result) -> str:
-    stem = result.tutorial.stem
-    repo = config.repo_url.rstrip("/")
-    py = _rel(page, f"downloads/{stem}.py")
-    nb = _rel(page, f"downloads/{stem}.ipynb")
-    colab = colab_url(repo, branch(config), stem)
-    return (
-        '<div class="lk-meta" role="note">'
-        f'<span class="lk-runtime" title="Wall-clock time of executing every cell when this page was built, '
-        f'one CPU thread">Runs in {runtime_text(result.seconds)} on CPU</span>'
-        f'<a class="lk-button" href="{py}" download>Download .py</a>'
-        f'<a class="lk-button" href="{nb}" download>Download .ipynb</a>'
-        f'<a class="lk-button" href="{colab}" rel="noopener">Open in Colab</a>'
-        "</div>"
-    )
-
-
-def process_notebook_page(html: str, page, config, result, state: dict) -> str:
-    """Rewrite one rendered tutorial page (see the module docstring)."""
-    css_blocks = _STYLE.findall(html)
-    html = _STYLE.sub("", html)
-    css = "\n".join(block.strip() for block in css_blocks)
-    digest = hashlib.sha256(css.encode()).hexdigest()[:12]
-    state.setdefault("css", {})[digest] = css
-
-    # The plugin's scripts are MathJax and Mermaid from a CDN (math is rendered by
-    # the self-served KaTeX) and its copy button, replaced by Material's below.
-    html = _SCRIPT.sub("", html)
-    html = _COMMENT.sub("", html)  # "<!-- load mathjax -->" and other template leftovers
-    html = _slim_code_cells(html)
-    html = _extract_images(html, page, config)
-    link = f'<link rel="stylesheet" href="{_rel(page, f"assets/stylesheets/notebook-{digest}.css")}">'
-    bar = _meta_bar(page, config, result)
-    html, n = _H1_END.subn("</h1>" + bar, html, count=1)
-    if n == 0:
-        html = bar + html
-    return link + html
-
-
-def write_shared_assets(config, state: dict) -> None:
-    """Write the notebook stylesheet(s) and script(s) collected from the pages."""
-    site = Path(config.site_dir)
-    for digest, css in state.get("css", {}).items():
-        path = site / "assets" / "stylesheets" / f"notebook-{digest}.css"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(css, encoding="utf-8")
-    for digest, js in state.get("js", {}).items():
-        path = site / "assets" / "javascripts" / f"notebook-{digest}.js"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(js, encoding="utf-8")

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import torch
 
+from labkit import _data
 from labkit._validate import check_choice
 
 __all__ = [
@@ -141,6 +142,8 @@ def _verify(path: Path) -> None:
     """Raise unless ``path`` exists and its MD5 sum matches the directory's MD5SUMS."""
     if not path.is_file():
         raise MNISTNotFoundError(f"MNIST file {path} is missing; reinstall labkit to restore it")
+    _data.record(path)
+    _data.record(path.parent / "MD5SUMS")
     expected = _expected_md5(path.parent, path.name)
     actual = _md5(path)
     if actual != expected:

@@ -1,64 +1,128 @@
 """Plotting helpers with a style that reads on the site's light and dark palettes.
 
-Figures are saved with a transparent background and drawn in a neutral grey
-with medium-luminance colours, so the same PNG sits on a white page and on
-Material's dark "slate" page without a white box around it.
+Figures have a transparent background, are drawn :data:`WIDTH` inches wide
+(the width of the site's content column at 100 dpi, so nothing is scaled
+down and 9-point tick labels stay 12 CSS pixels tall) and use the course's
+colours (:data:`COLORS`, :data:`INK`), each with at least 4.5:1 contrast on
+white. The site shows every figure twice, once per palette: see
+:mod:`labkit.figures`, which swaps each course colour for its dark partner.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import torch
 
+from labkit import figures
 from labkit._validate import check_tensor
 
 __all__ = [
     "COLORS",
+    "INK",
+    "WIDTH",
+    "STYLE",
     "use_style",
     "plot_loss",
     "decision_boundary",
     "show_images",
 ]
 
-#: Colours of medium luminance: readable on white and on Material's slate.
-COLORS = ["#3b82f6", "#f97316", "#10b981", "#ef4444", "#a855f7", "#eab308", "#06b6d4", "#ec4899"]
-_INK = "#8a8f98"
+#: Data colours, in cycle order: blue, orange, green, red, purple, yellow, cyan, pink.
+COLORS = [figures.LIGHT[k] for k in ("blue", "orange", "green", "red", "purple", "yellow", "cyan", "pink")]
+
+#: Text, axes and neutral lines.
+INK = figures.LIGHT["ink"]
+
+#: Width of a full-width figure in inches: the site's content column (700 CSS px) at 100 dpi.
+WIDTH = 7.0
 
 STYLE: dict[str, object] = {
     "figure.facecolor": "none",
     "axes.facecolor": "none",
     "savefig.facecolor": "none",
     "savefig.transparent": True,
-    "figure.figsize": (6.4, 3.8),
+    "figure.figsize": (WIDTH, 3.6),
     "figure.dpi": 100,
-    "savefig.dpi": 100,
+    "savefig.dpi": figures.DPI,
     "figure.autolayout": True,
     "font.size": 10,
-    "text.color": _INK,
-    "axes.labelcolor": _INK,
-    "axes.edgecolor": _INK,
-    "axes.titlecolor": _INK,
-    "xtick.color": _INK,
-    "ytick.color": _INK,
-    "grid.color": _INK,
-    "grid.alpha": 0.3,
+    "axes.titlesize": 10.5,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "figure.titlesize": 11,
+    "text.color": INK,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": INK,
+    "axes.titlecolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "grid.color": INK,
+    "grid.alpha": 0.25,
     "axes.grid": True,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.prop_cycle": mpl.cycler(color=COLORS),
     "legend.frameon": False,
-    "legend.labelcolor": _INK,
+    "legend.labelcolor": INK,
     "lines.linewidth": 2.0,
     "image.cmap": "viridis",
 }
 
 
+def _site_png(fig):
+    """IPython's PNG formatter for the site build: light PNG, dark PNG and report as metadata."""
+    report = figures.render(fig)
+    meta = {
+        "width": report.width,
+        "height": report.height,
+        "labkit": {
+            "dark_png": __import__("base64").b64encode(report.dark_png).decode("ascii"),
+            "alt": report.alt,
+            "dpi": figures.DPI,
+            "min_font_pt": report.min_font_pt,
+            "contrast": report.contrast,
+        },
+    }
+    return report.light_png, meta
+
+
+def _retina_png(fig):
+    """IPython's PNG formatter for Jupyter and Colab: a sharp PNG shown at its CSS size."""
+    report_png = figures._png(fig)  # noqa: SLF001 - the same rendering as the site's light PNG
+    width, height = figures._png_size(report_png)  # noqa: SLF001
+    return report_png, {"width": round(width * 100 / figures.DPI), "height": round(height * 100 / figures.DPI)}
+
+
 def use_style() -> None:
-    """Apply the course's matplotlib style (call once, at the top of a tutorial)."""
+    """Apply the course's matplotlib style (call once, at the top of a tutorial).
+
+    Under IPython it also registers how figures are shown: a sharp PNG at
+    twice the pixels in Jupyter and Colab; in the site build
+    (``LABKIT_SITE_FIGURES=1``) a PNG per palette with alt text and a legibility
+    report, which the build turns into the page's figure.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        get_ipython = None  # noqa: N806 - plain Python: no display formatter to register
+    shell = get_ipython() if get_ipython else None
+    if shell is not None:
+        # Resolve the (lazily loaded) inline backend now: loading it registers its own
+        # PNG formatter and rcParams, which would otherwise replace ours later.
+        plt.switch_backend(mpl.get_backend())
     mpl.rcParams.update(STYLE)
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, _site_png if os.environ.get("LABKIT_SITE_FIGURES") == "1" else _retina_png)
 
 
 def plot_loss(
@@ -145,16 +209,23 @@ def decision_boundary(
     with torch.no_grad():
         scores = predict(grid).detach().cpu().float().reshape(gx.shape)
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.6, 4.0))
-    filled = ax.contourf(gx, gy, scores, levels=levels, cmap="coolwarm", alpha=0.75)
+        _, ax = plt.subplots(figsize=(WIDTH * 0.62, 4.0))
+    # Translucent tints of the class colours: over white they are pale, over the dark
+    # palette dark, so the points (in the class colours, ringed in the page colour)
+    # stay distinct from their own region on both.
+    regions = mpl.colors.LinearSegmentedColormap.from_list(
+        "labkit_regions", [figures.LIGHT["blue"], "#9ca3af", figures.LIGHT["red"]]
+    )
+    filled = ax.contourf(gx, gy, scores, levels=levels, cmap=regions, alpha=0.3)
     if scores.min() < 0.5 < scores.max():
-        ax.contour(gx, gy, scores, levels=[0.5], colors=[_INK], linewidths=1.5)
+        ax.contour(gx, gy, scores, levels=[0.5], colors=[INK], linewidths=1.5)
     classes = sorted(set(labels.tolist()))
+    point_colours = [figures.LIGHT[k] for k in ("blue", "red", "green", "purple")]
     for i, c in enumerate(classes):
         mask = labels == c
         ax.scatter(
-            X[mask, 0], X[mask, 1], s=28, color=["#1d4ed8", "#b91c1c", "#047857", "#7e22ce"][i % 4],
-            edgecolor="white", linewidth=0.8, label=f"class {c:g}", zorder=3,
+            X[mask, 0], X[mask, 1], s=28, color=point_colours[i % 4],
+            edgecolor=figures.LIGHT["paper"], linewidth=0.8, label=f"class {c:g}", zorder=3,
         )
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
@@ -162,7 +233,7 @@ def decision_boundary(
     ax.set_ylabel("$x_2$")
     ax.grid(False)
     # Below the axes: over the shaded regions the grey labels would be hard to read.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(classes), fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(classes), fontsize=9)
     if title:
         ax.set_title(title)
     plt.colorbar(filled, ax=ax, fraction=0.046, pad=0.04)
@@ -199,11 +270,12 @@ def show_images(
         raise ValueError(f"titles must have one entry per image ({n}), got {len(titles)}")
     ncols = max(1, min(ncols, n))
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.3 * nrows), squeeze=False)
+    side = min(1.1, WIDTH / ncols)  # inches per image: a full row never exceeds the column
+    fig, axes = plt.subplots(nrows, ncols, figsize=(side * ncols, (side + 0.25) * nrows), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
             ax.imshow(images[i], cmap=cmap)
             if titles is not None:
-                ax.set_title(titles[i], fontsize=8)
+                ax.set_title(titles[i], fontsize=9)
     return fig

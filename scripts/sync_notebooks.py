@@ -1,4 +1,4 @@
-"""Regenerate notebooks/NN-topic.ipynb from tutorials/NN-topic.py.
+"""Regenerate notebooks/NN-topic.ipynb and notebooks/exercises/NN-topic.ipynb from tutorials/.
 
 The notebooks are what Colab opens from the repository, and what the site
 offers for download; the build fails (strict mode) when one is out of date.
@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coursebuild.tutorials import discover, download_notebook  # noqa: E402
+from coursebuild.tutorials import discover, download_notebook, exercise_notebook  # noqa: E402
 
 
 def repo_url() -> str:
@@ -27,11 +27,11 @@ def repo_url() -> str:
     raise SystemExit("mkdocs.yml has no repo_url")
 
 
-def main(check: bool) -> int:
-    out_dir = ROOT / "notebooks"
+def sync(out_dir: Path, make, check: bool) -> list[str]:
+    """Write ``make(tutorial, repo_url)`` for every tutorial into ``out_dir``; return what changed."""
     out_dir.mkdir(exist_ok=True)
     tutorials = discover(ROOT / "tutorials")
-    wanted = {f"{t.stem}.ipynb": download_notebook(t, repo_url()) for t in tutorials}
+    wanted = {f"{t.stem}.ipynb": make(t, repo_url()) for t in tutorials}
     stale = []
     for name, text in wanted.items():
         path = out_dir / name
@@ -44,9 +44,15 @@ def main(check: bool) -> int:
         stale.append(name)
         if not check:
             (out_dir / name).unlink()
+    return [(out_dir / name).relative_to(ROOT).as_posix() for name in stale]
+
+
+def main(check: bool) -> int:
+    stale = sync(ROOT / "notebooks", download_notebook, check)
+    stale += sync(ROOT / "notebooks" / "exercises", exercise_notebook, check)
     verb = "out of date" if check else "written"
     for name in stale:
-        print(f"{verb}: notebooks/{name}")
+        print(f"{verb}: {name}")
     return 1 if (check and stale) else 0
 
 
