@@ -130,3 +130,76 @@ def screenshot_both_palettes(page, rel: str, out_dir: Path) -> list[Path]:
         page.screenshot(path=str(path), full_page=True)
         written.append(path)
     return written
+
+
+#: What a reader sees of one page, measured in the browser (see :func:`measure_page`).
+MEASURE_JS = r"""() => {
+  const content = document.querySelector('.md-content');
+  const clipped = e => e.scrollWidth > e.clientWidth + 1;
+  const short = t => t.replace(/\s+/g, ' ').trim().slice(0, 70);
+  const visible = e => e.offsetParent !== null;
+  const out = {};
+  out.code_blocks = content.querySelectorAll('pre').length;
+  out.code_clipped = [...content.querySelectorAll('pre')].filter(visible)
+    .filter(p => clipped(p) || [...p.querySelectorAll('code')].some(clipped)).map(p => short(p.textContent));
+  out.equations = content.querySelectorAll('.katex-display').length;
+  out.eq_clipped = [...content.querySelectorAll('.katex-display')].filter(visible)
+    .filter(e => clipped(e)).map(e => short((e.querySelector('annotation') || e).textContent));
+  out.katex_errors = [...content.querySelectorAll('.katex-error, .katex [style*="color:#cc0000"], .katex [style*="color: rgb(204, 0, 0)"]')]
+    .map(e => short(e.getAttribute('title') || e.textContent));
+  out.page_overflow = document.documentElement.scrollWidth > document.documentElement.clientWidth + 1;
+  out.figures = [...content.querySelectorAll('.lk-figure img')].filter(visible).map(i => ({
+    src: i.getAttribute('src'), alt: i.getAttribute('alt') || '', natural: i.naturalWidth, shown: i.clientWidth,
+    dpi: +i.dataset.dpi, min_font_pt: +i.dataset.minFontPt, contrast: +i.dataset.contrast}));
+  out.images_without_alt = [...content.querySelectorAll('img')].filter(i => !(i.getAttribute('alt') || '').trim())
+    .map(i => i.getAttribute('src'));
+  const ids = new Set([...document.querySelectorAll('[id]')].map(e => e.id));
+  out.broken_anchors = [...content.querySelectorAll('a[href^="#"]')].map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
+    .filter(id => id && !ids.has(id));
+  out.stderr = [...content.querySelectorAll('.lk-stderr')].map(e => short(e.textContent));
+  return out;
+}"""
+
+#: Floors every figure must meet: text at least 11 CSS px, contrast at least 4.5:1.
+MIN_FONT_PX = 11.0
+MIN_CONTRAST = 4.5
+
+
+def measure_page(page) -> dict:
+    """Measure the open page: clipped code and equations, KaTeX errors, figures, anchors.
+
+    Figures get ``font_px``: the smallest font in CSS pixels as shown, from the
+    figure's smallest font in points, its DPI and its shown and natural widths.
+    """
+    load_all_images(page)
+    result = page.evaluate(MEASURE_JS)
+    for fig in result["figures"]:
+        fig["font_px"] = (
+            fig["min_font_pt"] * fig["dpi"] / 72 * fig["shown"] / fig["natural"] if fig["natural"] else 0.0
+        )
+    return result
+
+
+def problems(measured: dict, *, phone: bool = False) -> list[str]:
+    """The findings of :func:`measure_page` that break the site's rules, as sentences.
+
+    At a desktop width (1280 px) nothing may scroll sideways and figure text must be
+    legible. On a phone (``phone=True``) code and equations may scroll inside their own
+    box and figures shrink with the screen; the page itself must not scroll sideways.
+    """
+    out = [f"KaTeX error: {e}" for e in measured["katex_errors"]]
+    if measured["page_overflow"]:
+        out.append("the page itself scrolls sideways")
+    if phone:
+        return out
+    out += [f"code scrolls sideways: {c}" for c in measured["code_clipped"]]
+    out += [f"equation clipped: {e}" for e in measured["eq_clipped"]]
+    out += [f"image without alt text: {s}" for s in measured["images_without_alt"]]
+    out += [f"link to a missing anchor: #{a}" for a in measured["broken_anchors"]]
+    out += [f"stderr output: {s}" for s in measured["stderr"]]
+    for fig in measured["figures"]:
+        if fig["font_px"] < MIN_FONT_PX:
+            out.append(f"figure text {fig['font_px']:.1f} px < {MIN_FONT_PX:g} px: {fig['alt'][:60]} ({fig['src']})")
+        if fig["contrast"] < MIN_CONTRAST:
+            out.append(f"figure contrast {fig['contrast']:.2f} < {MIN_CONTRAST}: {fig['alt'][:60]} ({fig['src']})")
+    return out

@@ -41,6 +41,10 @@ EXECUTOR_VERSION = "3"
 ENTRIES_PER_TUTORIAL = 4
 
 
+#: LABKIT_* variables that choose what to build or where to keep it, not what a tutorial prints.
+_NOT_OUTPUTS = {"LABKIT_ONLY", "LABKIT_CACHE_DIR", "LABKIT_CHROMIUM"}
+
+
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes, or ``"missing"``."""
     try:
@@ -62,7 +66,9 @@ class Environment:
     kernel_env: tuple[tuple[str, str], ...] = ()
 
     def digest(self) -> str:
-        labkit_vars = sorted((k, v) for k, v in os.environ.items() if k.startswith("LABKIT_"))
+        labkit_vars = sorted(
+            (k, v) for k, v in os.environ.items() if k.startswith("LABKIT_") and k not in _NOT_OUTPUTS
+        )
         gpu = os.path.exists("/dev/nvidiactl") and os.environ.get("CUDA_VISIBLE_DEVICES", "x") != ""
         h = hashlib.sha256()
         for path in sorted(self.lock_files):

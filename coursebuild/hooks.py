@@ -69,6 +69,16 @@ def _nav_paths(nav) -> list[str]:
     return out
 
 
+def _only(found: list[tutorials.Tutorial]) -> list[tutorials.Tutorial]:
+    """``LABKIT_ONLY=02,13``: build only these tutorials (a quick preview; never strict)."""
+    wanted = {w.strip() for w in os.environ.get("LABKIT_ONLY", "").split(",") if w.strip()}
+    if not wanted:
+        return found
+    chosen = [t for t in found if t.stem[:2] in wanted or t.stem in wanted]
+    log.warning("LABKIT_ONLY=%s: building %d of %d tutorials", ",".join(sorted(wanted)), len(chosen), len(found))
+    return chosen
+
+
 def on_config(config):
     try:
         found = tutorials.discover(TUTORIAL_DIR)
@@ -90,7 +100,8 @@ def on_config(config):
         raise PluginError("mkdocs.yml must set repo_url (used for the Colab links and downloads)")
     tutorials.SOURCE_CACHE = CACHE_DIR / "source"
     _state.clear()
-    _state["tutorials"] = found
+    _state["all_tutorials"] = found
+    _state["tutorials"] = _only(found)
     return config
 
 
@@ -233,7 +244,8 @@ def on_page_content(html: str, page, config, files) -> str:
     else:
         try:
             out, images, titles = pages.process_notebook_page(
-                html, title=page.title or stem, links=links, seconds=result.seconds
+                html, title=page.title or stem, links=links, seconds=result.seconds,
+                tutorials={t.stem for t in _state["all_tutorials"]},
             )
         except pages.PageStructureError as exc:
             raise PluginError(f"tutorial {result.tutorial.path.name}: {exc}") from None

@@ -173,6 +173,24 @@ def _permalinks(soup: BeautifulSoup) -> None:
         anchor["title"] = "Permanent link"
 
 
+_TUTORIAL_LINK = re.compile(r"^(?:\./)?(\d{2}-[a-z0-9-]+)\.py(#.*)?$")
+
+
+def _tutorial_links(soup: BeautifulSoup, known: set[str]) -> None:
+    """``[text](05-topic.py#anchor)`` in a tutorial's Markdown becomes the page's URL.
+
+    The same link works in Jupyter, where the tutorials sit side by side.
+    """
+    for a in soup.select("a[href]"):
+        match = _TUTORIAL_LINK.match(a["href"])
+        if match is None:
+            continue
+        stem, anchor = match.group(1), match.group(2) or ""
+        if stem not in known:
+            raise PageStructureError(f"link to {a['href']!r}: there is no tutorial {stem}.py")
+        a["href"] = f"../{stem}/{anchor}"
+
+
 def _extract_images(soup: BeautifulSoup, title: str) -> list[ImageFile]:
     files = []
     for img in soup.select('img[src^="data:image/png;base64,"]'):
@@ -242,7 +260,7 @@ def heading_titles(soup_or_html: BeautifulSoup | str) -> dict[str, str]:
 
 
 def process_notebook_page(
-    html: str, *, title: str, links: dict[str, str], seconds: float
+    html: str, *, title: str, links: dict[str, str], seconds: float, tutorials: set[str] = frozenset()
 ) -> tuple[str, list[ImageFile], dict[str, str]]:
     """Rewrite one rendered tutorial page (see the module docstring).
 
@@ -251,6 +269,7 @@ def process_notebook_page(
         title: the page title (for the alt text of a figure that has none).
         links: the bar's buttons, ``{text: href}``, in order.
         seconds: the measured runtime.
+        tutorials: the stems of every tutorial (``"02-activations"``), for links between pages.
 
     Returns:
         The new HTML, the images to write beside it, and the heading titles for the
@@ -267,6 +286,7 @@ def process_notebook_page(
     _fold(soup, SOLUTION_TAG, "Solution", "lk-solution")
     _fold(soup, TIMING_TAG, "Timing (measured in this build; it varies from run to run)", "lk-timing", "timing")
     _permalinks(soup)
+    _tutorial_links(soup, set(tutorials))
     images = _extract_images(soup, title)
     _meta_bar(soup, links, seconds)
     titles = heading_titles(soup)

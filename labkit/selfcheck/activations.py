@@ -104,4 +104,16 @@ register(
             Mistake("sign(z) is −1 for negative z; ReLU is flat there, so its slope is 0.", torch.sign),
         ],
     ),
+    Exercise(
+        name="dsigma",
+        page=PAGE,
+        reference=act.tanh_grad,
+        cases=lambda gen: _cases(gen)[:3],
+        what="equals the derivative of tanh, 4 / (e^x + e^{−x})²",
+        mistakes=[
+            Mistake("the 4 is missing: tanh'(x) = 4 / (e^x + e^{−x})².", lambda x: (x.exp() + (-x).exp()).pow(-2)),
+            Mistake("the power is −1, it should be −2: tanh'(x) = 4 (e^x + e^{−x})^{−2}.", lambda x: 4 * (x.exp() + (-x).exp()).pow(-1)),
+            Mistake("e^x − e^{−x} belongs to the numerator of tanh; the derivative has e^x + e^{−x}.", lambda x: 4 * (x.exp() - (-x).exp()).pow(-2)),
+        ],
+    ),
 )

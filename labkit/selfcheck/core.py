@@ -101,11 +101,12 @@ class Verdict:
         cls = {"passed": "pass", "failed": "fail", "not attempted": "todo"}[self.status]
         colour = {"pass": "#047857", "fail": "#b91c1c", "todo": "#374151"}[cls]
         lines = self.message.split("\n")
-        head = html.escape(lines[0])
+        mark_and_name, _, rest = lines[0].partition(": ")
+        head = f"<strong>{html.escape(mark_and_name)}</strong>: {html.escape(rest)}"
         body = "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:])
         return (
             f'<div class="lk-check lk-check--{cls}" style="color:{colour};font-family:monospace;'
-            f'white-space:pre-wrap"><strong>{head}</strong>{body}</div>'
+            f'white-space:pre-wrap">{head}{body}</div>'
         )
 
 
