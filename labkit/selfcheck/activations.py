@@ -33,8 +33,15 @@ register(
         cases=_cases,
         what="equals torch.sigmoid, also for |z| = 100",
         mistakes=[
-            Mistake("the exponent's sign is flipped: that is σ(−z). σ(z) = 1 / (1 + e^{−z}).", lambda z: 1 / (1 + torch.exp(z))),
-            Mistake("this is e^{−z} / (1 + e^{−z}) = 1 − σ(z): the numerator should be 1.", lambda z: torch.exp(-z) / (1 + torch.exp(-z))),
+            Mistake(
+                "this is σ(−z) = 1 − σ(z): the exponent's sign is flipped, or the numerator is e^{−z} "
+                "instead of 1. σ(z) = 1 / (1 + e^{−z}).",
+                lambda z: 1 / (1 + torch.exp(z)),
+            ),
+            Mistake(
+                "e^z / (1 + e^z) overflows for large z (inf / inf = nan): exponentiate only −|z|.",
+                lambda z: torch.exp(z) / (1 + torch.exp(z)),
+            ),
             Mistake("this is 1 / (1 − e^{−z}): the denominator is 1 + e^{−z}.", lambda z: 1 / (1 - torch.exp(-z))),
         ],
     ),
