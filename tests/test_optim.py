@@ -332,3 +332,14 @@ def test_rejected_group_is_not_added():
     with pytest.raises(ValueError, match="lr must lie in"):
         opt.add_param_group(dict(params=[nn.Parameter(torch.ones(1))], lr=-1.0))
     assert len(opt.param_groups) == 1
+
+
+def test_torch_schedulers_drive_labkit_optimizers():
+    opt = Adam([nn.Parameter(torch.ones(2))], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=8)
+    lrs = []
+    for _ in range(9):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        scheduler.step()
+    assert lrs == pytest.approx([cosine_lr(k, 8, 0.1) for k in range(9)], abs=1e-12)
