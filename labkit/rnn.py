@@ -143,6 +143,13 @@ def _check_grad(grad: object, name: str, like: torch.Tensor) -> torch.Tensor:
     return grad
 
 
+def _check_cache(cache: object, size: int, forward: str, sequence: bool) -> None:
+    """Catch a cache from another function (e.g. an LSTM cache given to the RNN's backward)."""
+    steps = cache if sequence else [cache]
+    if not isinstance(steps, list) or not steps or any(not isinstance(c, tuple) or len(c) != size for c in steps):
+        raise TypeError(f"cache must be the cache returned by {forward}")
+
+
 def _check_sequence(X: object, h0: object, name: str = "h0") -> None:
     check_tensor(X, "X", ndim=3, floating=True)
     if X.shape[0] == 0:
@@ -207,6 +214,7 @@ def rnn_cell_backward(dh_new: torch.Tensor, cache: tuple) -> tuple[torch.Tensor,
         >>> [tuple(g.shape) for g in rnn_cell_backward(torch.ones(2, 4), cache)]
         [(2, 3), (2, 4), (4, 3), (4, 4), (4,), (4,)]
     """
+    _check_cache(cache, 5, "rnn_cell_forward", sequence=False)
     x, h, W_ih, W_hh, h_new = cache
     _check_grad(dh_new, "dh_new", h_new)
     da = dh_new * (1 - h_new**2)  # (N, hidden)
@@ -273,6 +281,7 @@ def rnn_backward(dH: torch.Tensor, cache: list) -> RNNGrads:
         >>> grads.dX.shape, grads.dh_norms.shape
         (torch.Size([5, 2, 3]), torch.Size([5]))
     """
+    _check_cache(cache, 5, "rnn_forward", sequence=True)
     caches = cache
     h_last = caches[-1][-1]
     _check_grad(dH, "dH", torch.empty((len(caches), *h_last.shape), dtype=h_last.dtype))
@@ -366,6 +375,7 @@ def lstm_cell_backward(
         >>> [tuple(g.shape) for g in lstm_cell_backward(torch.ones(2, 4), torch.zeros(2, 4), cache)]
         [(2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,)]
     """
+    _check_cache(cache, 10, "lstm_cell_forward", sequence=False)
     x, h, c, W_ih, W_hh, i, f, g, o, tanh_c = cache
     _check_grad(dh_new, "dh_new", h)
     _check_grad(dc_new, "dc_new", c)
@@ -444,6 +454,7 @@ def lstm_backward(dH: torch.Tensor, cache: list, dC: torch.Tensor | None = None)
         >>> grads.dW_ih.shape, grads.dh_norms.shape
         (torch.Size([16, 3]), torch.Size([5]))
     """
+    _check_cache(cache, 10, "lstm_forward", sequence=True)
     caches = cache
     h_last = caches[-1][1]
     like = torch.empty((len(caches), *h_last.shape), dtype=h_last.dtype)

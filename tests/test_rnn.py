@@ -385,3 +385,18 @@ def test_params_from_torch_errors():
         rnn.params_from_torch(nn.LSTM(2, 3, bidirectional=True))
     with pytest.raises(ValueError, match="bias=True"):
         rnn.params_from_torch(nn.RNNCell(2, 3, bias=False))
+
+
+def test_backward_rejects_a_foreign_cache():
+    x, h = torch.randn(2, 3), torch.randn(2, 4)
+    _, rnn_cache = rnn.rnn_cell_forward(x, h, *rnn.params_from_torch(nn.RNNCell(3, 4)))
+    _, lstm_cache = rnn.lstm_cell_forward(x, (h, h), *rnn.params_from_torch(nn.LSTMCell(3, 4)))
+    with pytest.raises(TypeError, match="cache must be the cache returned by rnn_cell_forward"):
+        rnn.rnn_cell_backward(torch.ones(2, 4), lstm_cache)
+    with pytest.raises(TypeError, match="cache must be the cache returned by lstm_cell_forward"):
+        rnn.lstm_cell_backward(torch.ones(2, 4), torch.ones(2, 4), rnn_cache)
+    _, seq_cache = rnn.rnn_forward(torch.randn(5, 2, 3), h, rnn.params_from_torch(nn.RNN(3, 4)))
+    with pytest.raises(TypeError, match="cache must be the cache returned by lstm_forward"):
+        rnn.lstm_backward(torch.ones(5, 2, 4), seq_cache)
+    with pytest.raises(TypeError, match="cache must be the cache returned by rnn_forward"):
+        rnn.rnn_backward(torch.ones(5, 2, 4), rnn_cache)
