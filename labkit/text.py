@@ -88,7 +88,9 @@ class NamesCorruptError(ValueError):
 def _expected_md5(directory: Path) -> str:
     sums_path = directory / "MD5SUMS"
     if not sums_path.is_file():
-        raise NamesNotFoundError(f"{sums_path} is missing; it must list the MD5 sum of {_NAMES_FILE}")
+        raise NamesNotFoundError(
+            f"{sums_path} is missing; it must list the MD5 sum of {_NAMES_FILE}"
+        )
     for line in sums_path.read_text().splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[1].lstrip("*") == _NAMES_FILE:
@@ -162,7 +164,9 @@ def names_split(split: str, directory: str | os.PathLike | None = None) -> list[
     """
     check_choice(split, "split", SPLITS)
     distinct = list(dict.fromkeys(load_names(directory)))
-    return [name for i, name in enumerate(distinct) if _SPLIT_OF_REMAINDER.get(i % 10, "train") == split]
+    return [
+        name for i, name in enumerate(distinct) if _SPLIT_OF_REMAINDER.get(i % 10, "train") == split
+    ]
 
 
 class Vocab:
@@ -189,13 +193,17 @@ class Vocab:
 
     def __init__(self, chars: str | Iterable[str] = string.ascii_lowercase) -> None:
         if isinstance(chars, torch.Tensor) or not isinstance(chars, (str, Iterable)):
-            raise TypeError(f"chars must be a string or an iterable of characters, got {type(chars).__name__}")
+            raise TypeError(
+                f"chars must be a string or an iterable of characters, got {type(chars).__name__}"
+            )
         chars = list(chars)
         for ch in chars:
             if not isinstance(ch, str) or len(ch) != 1:
                 raise ValueError(f"chars must hold single characters, got {ch!r}")
             if ch == BOUNDARY:
-                raise ValueError(f"chars must not hold the boundary token {BOUNDARY!r}; it is always index 0")
+                raise ValueError(
+                    f"chars must not hold the boundary token {BOUNDARY!r}; it is always index 0"
+                )
         self.itos: list[str] = [BOUNDARY, *sorted(set(chars))]
         self.stoi: dict[str, int] = {ch: i for i, ch in enumerate(self.itos)}
 
@@ -246,7 +254,9 @@ class Vocab:
                 raise TypeError(f"ids must have an integer dtype, got {ids.dtype}")
             ids = ids.tolist()
         elif isinstance(ids, str) or not isinstance(ids, Sequence):
-            raise TypeError(f"ids must be a 1-D integer tensor or a list of ints, got {type(ids).__name__}")
+            raise TypeError(
+                f"ids must be a 1-D integer tensor or a list of ints, got {type(ids).__name__}"
+            )
         for i in ids:
             if isinstance(i, bool) or not isinstance(i, int):
                 raise TypeError(f"ids must hold ints, got {i!r}")
@@ -264,7 +274,10 @@ def _check_names(names: object) -> list[str]:
         if not isinstance(name, str):
             raise TypeError(f"names must hold strings, got {name!r}")
         if not name or BOUNDARY in name:
-            raise ValueError(f"every name must be non-empty and free of the boundary token {BOUNDARY!r}, got {name!r}")
+            raise ValueError(
+                "every name must be non-empty and free of the boundary token "
+                f"{BOUNDARY!r}, got {name!r}"
+            )
     return list(names)
 
 
@@ -274,7 +287,9 @@ def _check_vocab(vocab: object) -> Vocab:
     return vocab
 
 
-def make_examples(names: Sequence[str], vocab: Vocab, context: int) -> tuple[torch.Tensor, torch.Tensor]:
+def make_examples(
+    names: Sequence[str], vocab: Vocab, context: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Next-character examples for a model that sees the last ``context`` tokens.
 
     Each name is padded on the left with ``context`` boundary tokens and ends
@@ -313,7 +328,9 @@ def make_examples(names: Sequence[str], vocab: Vocab, context: int) -> tuple[tor
     return torch.tensor(rows, dtype=torch.int64), torch.tensor(targets, dtype=torch.int64)
 
 
-def pad_batch(names: Sequence[str], vocab: Vocab) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def pad_batch(
+    names: Sequence[str], vocab: Vocab
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Padded input and target sequences for a recurrent language model.
 
     Name ``n`` of length ``L`` becomes the inputs ``. c1 ... cL`` and the
