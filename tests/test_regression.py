@@ -137,7 +137,7 @@ def test_error_dtype_and_options():
     X, y, w, b = _problem(5, 2)
     with pytest.raises(TypeError, match="X must have a floating-point dtype, got torch.int64"):
         mse_linear(X.long(), y, w, b)
-    with pytest.raises(ValueError, match="lr must be a positive number, got -0.1"):
+    with pytest.raises(ValueError, match="lr must be a positive finite number, got -0.1"):
         gd_fit(X, y, w, b, lr=-0.1, num_epochs=3)
     with pytest.raises(ValueError, match="num_epochs must be a positive integer, got 0"):
         gd_fit(X, y, w, b, lr=0.1, num_epochs=0)
@@ -145,3 +145,83 @@ def test_error_dtype_and_options():
         standardize(torch.tensor([[1.0, 2.0], [3.0, 2.0]]))
     with pytest.raises(ValueError, match="at least 2 rows"):
         standardize(torch.ones(1, 2))
+
+
+@pytest.mark.parametrize("lr", [True, 0, float("nan"), float("inf"), "0.1", torch.tensor(0.1)])
+def test_gd_fit_rejects_bad_learning_rates(lr):
+    X, y, w, b = _problem(5, 2)
+    with pytest.raises(ValueError, match=r"lr must be a positive finite number, got"):
+        gd_fit(X, y, w, b, lr=lr, num_epochs=3)
+
+
+@pytest.mark.parametrize("num_epochs", [-3, 2.5, True, None])
+def test_gd_fit_rejects_bad_epoch_counts(num_epochs):
+    X, y, w, b = _problem(5, 2)
+    with pytest.raises(ValueError, match="num_epochs must be a positive integer, got"):
+        gd_fit(X, y, w, b, lr=0.1, num_epochs=num_epochs)
+
+
+def _empty():
+    X = torch.zeros(0, 2, dtype=torch.float64)
+    return X, torch.zeros(0, dtype=X.dtype), torch.zeros(2, dtype=X.dtype), torch.zeros((), dtype=X.dtype)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda X, y, w, b: mse_linear(X, y, w, b),
+        lambda X, y, w, b: mse_linear_grad(X, y, w, b),
+        lambda X, y, w, b: gd_fit(X, y, w, b, lr=0.1, num_epochs=2),
+        lambda X, y, w, b: mse_hessian(X),
+        lambda X, y, w, b: max_stable_lr(X),
+        lambda X, y, w, b: least_squares(X, y),
+        lambda X, y, w, b: standardize(X),
+    ],
+)
+def test_no_data_points_is_a_clear_error(call):
+    with pytest.raises(ValueError, match=r"X must hold at least one data point \(N >= 1\), got shape \(0, 2\)"):
+        call(*_empty())
+
+
+def test_nan_and_inf_are_reported_before_the_solver():
+    X, y, _, _ = _problem(6, 2)
+    X_nan = X.clone()
+    X_nan[1, 0] = float("nan")
+    with pytest.raises(ValueError, match="X must be finite, got 1 NaN or infinite value"):
+        least_squares(X_nan, y)
+    y_inf = y.clone()
+    y_inf[0] = float("inf")
+    with pytest.raises(ValueError, match="y must be finite, got 1 NaN or infinite value"):
+        least_squares(X, y_inf)
+    with pytest.raises(ValueError, match="X must be finite"):
+        max_stable_lr(X_nan)
+    with pytest.raises(ValueError, match="X must be finite"):
+        standardize(X_nan)
+
+
+@pytest.mark.parametrize("bad", ["y", "w", "b"])
+def test_mixed_float32_float64_is_a_clear_error(bad):
+    args = dict(zip("Xywb", _problem(5, 2)))
+    args[bad] = args[bad].float()
+    match = rf"{bad} must have the dtype of X \(torch.float64\), got torch.float32"
+    for fn in (mse_linear, mse_linear_grad):
+        with pytest.raises(TypeError, match=match):
+            fn(args["X"], args["y"], args["w"], args["b"])
+    with pytest.raises(TypeError, match=match):
+        gd_fit(args["X"], args["y"], args["w"], args["b"], lr=0.1, num_epochs=1)
+    if bad == "y":
+        with pytest.raises(TypeError, match=match):
+            least_squares(args["X"], args["y"])
+
+
+def test_unstandardize_mixed_dtypes():
+    w_z = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    with pytest.raises(TypeError, match=r"std must have the dtype of w_z \(torch.float64\), got torch.float32"):
+        unstandardize(w_z, torch.tensor(0.0, dtype=torch.float64), torch.zeros(2, dtype=torch.float64), torch.ones(2))
+
+
+def test_mse_linear_is_the_layers_mse():
+    from labkit.layers import mse_forward
+
+    X, y, w, b = _problem(7, 3, seed=8)
+    assert torch.equal(mse_linear(X, y, w, b), mse_forward(X @ w + b, y)[0])
