@@ -32,6 +32,7 @@ import nbformat
 
 __all__ = [
     "EXECUTOR_VERSION", "ENTRIES_PER_TUTORIAL", "Environment", "Entry", "ExecutionCache", "code_key", "file_digest",
+    "gpu_visible",
 ]
 
 #: Bump when the way tutorials run changes (thread count, working directory, kernel env, ...).
@@ -43,6 +44,11 @@ ENTRIES_PER_TUTORIAL = 4
 
 #: LABKIT_* variables that choose what to build or where to keep it, not what a tutorial prints.
 _NOT_OUTPUTS = {"LABKIT_ONLY", "LABKIT_CACHE_DIR", "LABKIT_CHROMIUM"}
+
+
+def gpu_visible() -> bool:
+    """Whether a CUDA GPU is visible to the kernels (outputs may differ on one)."""
+    return os.path.exists("/dev/nvidiactl") and os.environ.get("CUDA_VISIBLE_DEVICES", "x") != ""
 
 
 def file_digest(path: Path) -> str:
@@ -69,11 +75,10 @@ class Environment:
         labkit_vars = sorted(
             (k, v) for k, v in os.environ.items() if k.startswith("LABKIT_") and k not in _NOT_OUTPUTS
         )
-        gpu = os.path.exists("/dev/nvidiactl") and os.environ.get("CUDA_VISIBLE_DEVICES", "x") != ""
         h = hashlib.sha256()
         for path in sorted(self.lock_files):
             h.update(f"{Path(path).name}:{file_digest(path)}\n".encode())
-        h.update(repr((sys.version, labkit_vars, gpu, EXECUTOR_VERSION, sorted(self.kernel_env))).encode())
+        h.update(repr((sys.version, labkit_vars, gpu_visible(), EXECUTOR_VERSION, sorted(self.kernel_env))).encode())
         return h.hexdigest()
 
 

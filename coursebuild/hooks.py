@@ -99,6 +99,12 @@ def on_config(config):
     if not config.repo_url:
         raise PluginError("mkdocs.yml must set repo_url (used for the Colab links and downloads)")
     tutorials.SOURCE_CACHE = CACHE_DIR / "source"
+    if "LABKIT_CACHE_DIR" in os.environ:
+        # A build with its own cache (a test's second build, a helper's preview) also keeps
+        # mkdocs-jupyter's render cache there, so nothing is shared with the main build.
+        plugin = config.plugins.get("mkdocs-jupyter")
+        if plugin is not None:
+            plugin.config["cache_dir"] = str(CACHE_DIR / "mkdocs-jupyter")
     _state.clear()
     _state["all_tutorials"] = found
     _state["tutorials"] = _only(found)

@@ -16,7 +16,12 @@ of the site:
   so a build-to-build comparison can skip them); stderr outputs get the
   ``lk-stderr`` class; scrollable blocks can be reached with the keyboard;
 - embedded PNGs become files beside the page; a bar under the title gives the
-  measured runtime, the downloads and the Colab links.
+  measured runtime, the downloads and the Colab links;
+- code and text outputs carry ``data-search-exclude``: the search index holds
+  the prose, headings and inline code, not every cell's source and printout
+  (which tripled its size). The attribute sits on ``pre`` elements because
+  Material's search parser tracks excluded elements by tag name, and ``pre``
+  never nests.
 
 Every transform checks that the markup it expects is there and raises
 :class:`PageStructureError` otherwise, so an upgrade of nbconvert or
@@ -43,6 +48,8 @@ __all__ = [
 SOLUTION_TAG = "celltag_lk-solution"
 TIMING_TAG = "celltag_timing"
 STDERR_MIME = "application/vnd.jupyter.stderr"
+#: The alt text nbconvert gives an image output that has none.
+NBCONVERT_NO_ALT = "No description has been provided for this image"
 
 
 class PageStructureError(RuntimeError):
@@ -114,7 +121,7 @@ def _code_blocks(soup: BeautifulSoup) -> None:
             raise PageStructureError("a code cell's input has no div.highlight-ipynb > pre")
         code = highlighted.find("code") or highlighted
         block = soup.new_tag("div", attrs={"class": "highlight"})
-        pre = soup.new_tag("pre", attrs={"tabindex": "0"})
+        pre = soup.new_tag("pre", attrs={"tabindex": "0", "data-search-exclude": ""})
         new_code = soup.new_tag("code")
         for child in list(code.contents):
             if isinstance(child, Tag) and child.name == "span" and not child.get_text():
@@ -139,25 +146,20 @@ def _outputs(soup: BeautifulSoup) -> None:
         del tag["data-type"]
     for pre in soup.select("div.jp-OutputArea-output pre"):
         pre["tabindex"] = "0"
+        pre["data-search-exclude"] = ""  # search indexes the prose; see the module docstring
     for collapser in soup.select("div.jp-Collapser"):
         if not collapser.get_text(strip=True):
             collapser.decompose()
 
 
-def _cell_of(tag: Tag) -> Tag:
-    """The outermost ``jp-Cell`` wrapper of a cell (nbconvert nests two)."""
-    parent = tag.parent
-    if isinstance(parent, Tag) and "jp-Cell" in parent.get("class", []) and not parent.get("id"):
-        return parent
-    return tag
-
-
 def _fold(soup: BeautifulSoup, tag_class: str, summary: str, details_class: str, extra_class: str | None = None) -> int:
-    cells = [c for c in soup.select(f"div.jp-Cell.{tag_class}")]
+    matches = soup.select(f"div.jp-Cell.{tag_class}")
+    # nbconvert nests a cell's wrapper in a second one with the same classes: fold the outer.
+    cells = [c for c in matches if not any(p in matches for p in c.parents)]
     for cell in cells:
         if extra_class:
             cell["class"] = [*cell.get("class", []), extra_class]
-        outer = _cell_of(cell)
+        outer = cell
         details = soup.new_tag("details", attrs={"class": details_class})
         head = soup.new_tag("summary")
         head.string = summary
@@ -198,7 +200,7 @@ def _extract_images(soup: BeautifulSoup, title: str) -> list[ImageFile]:
         name = hashlib.sha256(data).hexdigest()[:16] + ".png"
         files.append(ImageFile(name, data))
         img["src"] = f"img/{name}"
-        if not img.get("alt"):
+        if not img.get("alt") or img["alt"] == NBCONVERT_NO_ALT:
             img["alt"] = f"Figure from {title}"
         size = _png_size(data)
         if size and not img.get("width"):

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 from mkdocs.exceptions import PluginError
 
-from coursebuild import hooks, pages
-from coursebuild.tutorials import discover
+from coursebuild import hooks
+from coursebuild.tutorials import cell_lines, discover
 from tests.conftest import ROOT
 
 
@@ -56,15 +56,18 @@ def test_non_percent_script_is_rejected(tmp_path):
         discover(tmp_path)
 
 
-@pytest.mark.parametrize("seconds, text", [(0.4, "under 1 s"), (6.04, "about 6 s"), (6.3, "about 6.3 s"), (23.6, "about 24 s")])
-def test_runtime_wording(seconds, text):
-    assert pages.runtime_text(seconds) == text
+def test_labkit_only_builds_the_chosen_tutorials(monkeypatch):
+    monkeypatch.setenv("LABKIT_ONLY", "02, 05")
+    hooks.on_config(config_with_nav(full_nav()))
+    assert [t.stem[:2] for t in hooks._state["tutorials"]] == ["02", "05"]
+    assert len(hooks._state["all_tutorials"]) == len(discover(ROOT / "tutorials"))
 
 
-def test_colab_url():
-    assert pages.colab_url("https://github.com/o/r/", "main", "01-x") == (
-        "https://colab.research.google.com/github/o/r/blob/main/notebooks/01-x.ipynb"
-    )
+def test_cell_lines_point_at_each_cells_first_line(tmp_path):
+    script = tmp_path / "01-lines.py"
+    script.write_text("# %% [markdown]\n# # T\n\n# %%\nx = 1\n\n# %%\ny = 2\nz = 3\n")
+    (tutorial,) = discover(tmp_path)
+    assert cell_lines(tutorial) == {0: 2, 1: 5, 2: 8}
 
 
 def test_control_characters_in_a_tutorial_are_rejected(tmp_path):
