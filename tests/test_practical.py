@@ -22,28 +22,28 @@ def _params(num_inputs: int, num_hiddens: int, num_outputs: int, seed: int = 0) 
     return [_randn(*s, seed=seed + i).requires_grad_() for i, s in enumerate(shapes)]
 
 
-class _Sigma(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):  # type: ignore[override]
-        ctx.save_for_backward(x)
-        return P.sigma(x)
+def _with_backward(forward, backward):
+    """``forward(*inputs)`` differentiated by ``backward(dout, *inputs)`` (one ``autograd.Function``).
 
-    @staticmethod
-    def backward(ctx, dout):  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        return dout * P.dsigma(x)
+    gradcheck then compares the hand-written derivative with finite differences;
+    inputs that get no gradient (targets) receive None.
+    """
+
+    class _Op(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *inputs):  # type: ignore[override]
+            ctx.save_for_backward(*inputs)
+            return forward(*inputs)
+
+        @staticmethod
+        def backward(ctx, dout):  # type: ignore[override]
+            return backward(dout, *ctx.saved_tensors)
+
+    return _Op.apply
 
 
-class _Loss(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, v, t):  # type: ignore[override]
-        ctx.save_for_backward(v, t)
-        return P.loss(v, t)
-
-    @staticmethod
-    def backward(ctx, dout):  # type: ignore[override]
-        v, t = ctx.saved_tensors
-        return dout * P.dloss(v, t), None
+_sigma = _with_backward(P.sigma, lambda dout, x: dout * P.dsigma(x))
+_loss = _with_backward(P.loss, lambda dout, v, t: (dout * P.dloss(v, t), None))
 
 
 class _OneSample(torch.autograd.Function):
@@ -85,14 +85,14 @@ class _Batch(torch.autograd.Function):
 @pytest.mark.parametrize("shape", [(1,), (5,), (3, 4), (2, 3, 2)])
 def test_dsigma_gradcheck(shape: tuple[int, ...]) -> None:
     x = _randn(*shape, seed=1, scale=2.0).requires_grad_()
-    assert gradcheck(_Sigma.apply, (x,))
+    assert gradcheck(_sigma, (x,))
 
 
 @pytest.mark.parametrize("shape", [(1,), (5,), (3, 4), (2, 3, 2)])
 def test_dloss_gradcheck(shape: tuple[int, ...]) -> None:
     v = _randn(*shape, seed=2).requires_grad_()
     t = _randn(*shape, seed=3)
-    assert gradcheck(_Loss.apply, (v, t))
+    assert gradcheck(_loss, (v, t))
 
 
 @pytest.mark.parametrize("sizes", SIZES)
@@ -205,3 +205,46 @@ def test_errors() -> None:
         P.init_parameters(4, 3, 2, eps=-1)
     with pytest.raises(ValueError, match="num_hiddens must be a positive integer, got 0"):
         P.init_parameters(4, 0, 2)
+
+
+def test_mixed_dtypes_are_clear_errors() -> None:
+    w1, b1, w2, b2 = P.init_parameters(4, 3, 2)
+    with pytest.raises(TypeError, match="b2 must have dtype torch.float32, got torch.float64"):
+        P.forward_pass(w1, b1, w2, b2.double(), torch.randn(4))
+    with pytest.raises(TypeError, match="x must have dtype torch.float32, got torch.float64"):
+        P.forward_pass(w1, b1, w2, b2, torch.randn(4, dtype=torch.float64))
+    values = P.forward_pass(w1, b1, w2, b2, torch.randn(4))
+    grads = [torch.zeros_like(p) for p in (w1, b1, w2, b2)]
+    with pytest.raises(TypeError, match="t must have dtype torch.float32, got torch.float64"):
+        P.backward_pass(w1, b1, w2, b2, torch.randn(2, dtype=torch.float64), *values, *grads)
+    with pytest.raises(TypeError, match="dl_db2 must have dtype torch.float32, got torch.float64"):
+        P.backward_pass(w1, b1, w2, b2, torch.randn(2), *values, *grads[:3], grads[3].double())
+    X = torch.randn(5, 4)
+    bvalues = P.forward_pass_batch(w1, b1, w2, b2, X)
+    with pytest.raises(TypeError, match="x2 must have dtype torch.float32, got torch.float64"):
+        P.backward_pass_batch(w1, b1, w2, b2, torch.randn(5, 2), *bvalues[:4], bvalues[4].double())
+    with pytest.raises(TypeError, match="T must have dtype torch.float32, got torch.float64"):
+        P.gradients_per_sample(w1, b1, w2, b2, X, torch.randn(5, 2, dtype=torch.float64))
+
+
+def test_forward_values_that_are_not_tensors_are_clear_errors() -> None:
+    w1, b1, w2, b2 = P.init_parameters(4, 3, 2)
+    values = list(P.forward_pass(w1, b1, w2, b2, torch.randn(4)))
+    grads = [torch.zeros_like(p) for p in (w1, b1, w2, b2)]
+    values[1] = None
+    with pytest.raises(TypeError, match="s1 must be a torch.Tensor, got NoneType"):
+        P.backward_pass(w1, b1, w2, b2, torch.randn(2), *values, *grads)
+    with pytest.raises(TypeError, match="w1 must be a torch.Tensor, got list"):
+        P.forward_pass([[1.0]], b1, w2, b2, torch.randn(4))  # type: ignore[arg-type]
+
+
+def test_loss_errors_and_agreement_with_the_mse() -> None:
+    from labkit.layers import mse_forward
+
+    v, t = torch.randn(3, 4), torch.randn(3, 4)
+    torch.testing.assert_close(P.loss(v, t), 12 * mse_forward(v, t)[0])
+    torch.testing.assert_close(P.dloss(v, t), 2 * (v - t))
+    with pytest.raises(ValueError, match=r"v must hold at least one element, got shape \(0,\)"):
+        P.loss(torch.randn(0), torch.randn(0))
+    with pytest.raises(TypeError, match="eps must be a number, got str"):
+        P.init_parameters(4, 3, 2, eps="1e-6")  # type: ignore[arg-type]
