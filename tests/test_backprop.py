@@ -22,7 +22,7 @@ def random_problem(N, D, Z, K, seed=0):
     kw = dict(generator=g, dtype=torch.float64)
     x = torch.randn(*lead, D, **kw)
     y = torch.randn(*lead, K, **kw)
-    params = [torch.randn(D, Z, **kw), torch.randn(Z, **kw), torch.randn(Z, K, **kw), torch.randn(K, **kw)]
+    params = [torch.randn(Z, D, **kw), torch.randn(Z, **kw), torch.randn(K, Z, **kw), torch.randn(K, **kw)]
     return x, y, params
 
 
@@ -30,7 +30,7 @@ def random_problem(N, D, Z, K, seed=0):
 def test_forward_matches_formula(N, D, Z, K):
     x, _, (W1, b1, W2, b2) = random_problem(N, D, Z, K)
     y_hat, cache = shallow_forward(x, W1, b1, W2, b2)
-    expected = torch.sigmoid(x @ W1 + b1) @ W2 + b2
+    expected = torch.nn.functional.linear(torch.sigmoid(torch.nn.functional.linear(x, W1, b1)), W2, b2)
     torch.testing.assert_close(y_hat, expected)
     lead = () if N is None else (N,)
     assert cache["z1"].shape == cache["z3"].shape == (*lead, Z)
@@ -76,14 +76,30 @@ def test_gradcheck(N, D, Z, K):
     assert torch.autograd.gradcheck(_ShallowLoss.apply, inputs)
 
 
+def test_loss_is_the_summed_squared_error():
+    y = torch.tensor([[1.0, 2.0], [0.0, -1.0]], dtype=torch.float64)
+    y_hat = torch.tensor([[0.5, 2.5], [1.0, 1.0]], dtype=torch.float64)
+    torch.testing.assert_close(shallow_loss(y, y_hat), ((y - y_hat) ** 2).sum())
+    torch.testing.assert_close(shallow_loss(y[0, :1], y_hat[0, :1]), torch.tensor(0.25, dtype=torch.float64))
+
+
+def test_batch_gradient_is_the_sum_of_per_example_gradients():
+    x, y, params = random_problem(4, 3, 5, 2, seed=3)
+    _, cache = shallow_forward(x, *params)
+    batch = shallow_backward(y, cache)
+    for name in ("W1", "b1", "W2", "b2"):
+        per_example = [shallow_backward(y[i], shallow_forward(x[i], *params)[1])[name] for i in range(4)]
+        torch.testing.assert_close(batch[name], sum(per_example), msg=name)
+
+
 def test_errors():
     x, y, (W1, b1, W2, b2) = random_problem(None, 3, 4, 1)
-    with pytest.raises(ValueError, match=r"W1 must have shape \(3, Z\), got \(2, 4\)"):
-        shallow_forward(x, W1[:2], b1, W2, b2)
+    with pytest.raises(ValueError, match=r"W1 must have shape \(Z, 3\), got \(4, 2\)"):
+        shallow_forward(x, W1[:, :2], b1, W2, b2)
     with pytest.raises(ValueError, match=r"b1 must have shape \(4,\), got \(3,\)"):
         shallow_forward(x, W1, b1[:3], W2, b2)
-    with pytest.raises(ValueError, match=r"W2 must have shape \(4, K\), got \(4,\)"):
-        shallow_forward(x, W1, b1, W2[:, 0], b2)
+    with pytest.raises(ValueError, match=r"W2 must have shape \(K, 4\), got \(4,\)"):
+        shallow_forward(x, W1, b1, W2[0], b2)
     with pytest.raises(ValueError, match=r"x must have 1 or 2 dimension\(s\), got 3"):
         shallow_forward(x.reshape(1, 1, 3), W1, b1, W2, b2)
     with pytest.raises(TypeError, match="x must have a floating-point dtype"):
@@ -91,5 +107,40 @@ def test_errors():
     _, cache = shallow_forward(x, W1, b1, W2, b2)
     with pytest.raises(ValueError, match=r"y and y_hat must have the same shape, got \(2,\) and \(1,\)"):
         shallow_backward(torch.zeros(2, dtype=torch.float64), cache)
-    with pytest.raises(TypeError, match="cache must be the dict returned by shallow_forward"):
-        shallow_backward(y, (x, W1))
+    with pytest.raises(TypeError, match="y must have dtype torch.float64, got torch.float32"):
+        shallow_backward(y.float(), cache)
+    with pytest.raises(ValueError, match=r"y and y_hat must have the same shape"):
+        shallow_loss(y, torch.zeros(2, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("which", ["x", "W1", "b1", "W2", "b2"])
+def test_mixed_float32_and_float64_is_a_clear_error(which):
+    x, _, (W1, b1, W2, b2) = random_problem(None, 3, 4, 1)
+    args = dict(x=x, W1=W1, b1=b1, W2=W2, b2=b2)
+    args[which] = args[which].float()
+    other = "W1" if which == "x" else which
+    with pytest.raises(TypeError, match=rf"{other} has dtype torch\.float(32|64) but x has torch\.float(32|64)"):
+        shallow_forward(**args)
+
+
+@pytest.mark.parametrize(
+    ("cache", "message"),
+    [
+        (None, "got NoneType"),
+        ([1, 2], "got list"),
+        (torch.zeros(3), "got Tensor"),
+        ((torch.zeros(3), torch.zeros(3)), "got tuple"),
+    ],
+)
+def test_wrong_cache_is_a_clear_error(cache, message):
+    y = torch.zeros(1, dtype=torch.float64)
+    with pytest.raises(TypeError, match=rf"cache must be the dict returned by shallow_forward.*{message}"):
+        shallow_backward(y, cache)
+
+
+def test_incomplete_cache_names_what_is_missing():
+    x, y, params = random_problem(None, 3, 4, 1)
+    _, cache = shallow_forward(x, *params)
+    del cache["z3"]
+    with pytest.raises(ValueError, match="it has no tensor z3"):
+        shallow_backward(y, cache)

@@ -6,9 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from labkit.mlp import MLP, LogisticRegression
+from labkit import activations
+from labkit.mlp import MLP, LogisticRegression, mlp_forward, num_parameters
 
-ACT = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}
+ACT = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}  # torch's own, as reference
 
 
 class Act(nn.Module):
@@ -21,13 +22,13 @@ class Act(nn.Module):
 
 
 def linear_twin(model: MLP) -> nn.Sequential:
-    """The same network built from nn.Linear layers, weights copied (transposed)."""
+    """The same network built from nn.Linear layers, weights copied (same orientation)."""
     layers: list[nn.Module] = []
     pairs = model.layers
     for l, (W, b) in enumerate(pairs):
-        lin = nn.Linear(W.shape[0], W.shape[1])
+        lin = nn.Linear(W.shape[1], W.shape[0], dtype=W.dtype)
         with torch.no_grad():
-            lin.weight.copy_(W.T)
+            lin.weight.copy_(W)
             lin.bias.copy_(b)
         layers.append(lin)
         if l < len(pairs) - 1:
@@ -58,8 +59,9 @@ def test_mlp_parameters_are_registered_with_sheet_names():
     model = MLP(3, [4, 5], 2)
     names = [n for n, _ in model.named_parameters()]
     assert names == ["W1", "b1", "W2", "b2", "W3", "b3"]
-    assert model.W1.shape == (3, 4) and model.b2.shape == (5,) and model.W3.shape == (5, 2)
+    assert model.W1.shape == (4, 3) and model.b2.shape == (5,) and model.W3.shape == (2, 5)
     assert sum(p.numel() for p in model.parameters()) == 3 * 4 + 4 + 4 * 5 + 5 + 5 * 2 + 2
+    assert num_parameters(3, [4, 5], 2) == 3 * 4 + 4 + 4 * 5 + 5 + 5 * 2 + 2
 
 
 def test_mlp_hidden_outputs():
@@ -69,11 +71,67 @@ def test_mlp_hidden_outputs():
     assert all(h.abs().max() <= 1 for h in hs)
 
 
-def test_mlp_is_differentiable_and_float64():
-    model = MLP(2, 3, 1).double()
-    x = torch.randn(4, 2, dtype=torch.float64)
-    model(x).sum().backward()
-    assert all(p.grad is not None for p in model.parameters())
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
+@pytest.mark.parametrize("shape", [(None, 2, [3], 1), (4, 2, [3], 1), (5, 3, [4, 2], 2)])
+def test_mlp_gradients_equal_the_linear_twins(shape, activation):
+    N, D, hiddens, K = shape
+    g = torch.Generator().manual_seed(2)
+    model = MLP(D, hiddens, K, activation, generator=g).double()
+    twin = linear_twin(model)
+    x = torch.randn(*(() if N is None else (N,)), D, generator=g, dtype=torch.float64)
+    weights = torch.randn(K, generator=g, dtype=torch.float64)  # a non-symmetric scalar loss
+    (model(x) * weights).sum().backward()
+    (twin(x) * weights).sum().backward()
+    twin_params = [p for m in twin if isinstance(m, nn.Linear) for p in (m.weight, m.bias)]
+    for (name, p), q in zip(model.named_parameters(), twin_params):
+        torch.testing.assert_close(p.grad, q.grad, msg=name)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("lead", [(), (3,)])
+def test_mlp_forward_gradcheck(activation, lead):
+    g = torch.Generator().manual_seed(4)
+    kw = dict(generator=g, dtype=torch.float64)
+    x = torch.randn(*lead, 2, **kw).requires_grad_()
+    Ws = [torch.randn(3, 2, **kw).requires_grad_(), torch.randn(2, 3, **kw).requires_grad_()]
+    bs = [torch.randn(3, **kw).requires_grad_(), torch.randn(2, **kw).requires_grad_()]
+    act = activations.get_activation(activation)[0]
+    assert torch.autograd.gradcheck(lambda x, W1, b1, W2, b2: mlp_forward(x, [W1, W2], [b1, b2], act),
+                                    (x, Ws[0], bs[0], Ws[1], bs[1]))
+
+
+def test_mlp_forward_equals_the_model():
+    model = MLP(3, [4, 2], 2, "tanh", generator=torch.Generator().manual_seed(5))
+    X = torch.randn(6, 3)
+    Ws, bs = zip(*model.layers)
+    torch.testing.assert_close(mlp_forward(X, Ws, bs, activations.tanh), model(X))
+    torch.testing.assert_close(mlp_forward(X[1], Ws, bs, activations.tanh), model(X)[1])
+
+
+def test_mlp_forward_errors():
+    W, b = torch.randn(3, 2), torch.randn(3)
+    with pytest.raises(ValueError, match=r"W1 must have shape \(out, 2\), got \(2, 3\)"):
+        mlp_forward(torch.randn(2), [W.T], [b])
+    with pytest.raises(ValueError, match=r"W2 must have shape \(out, 3\), got \(1, 2\)"):
+        mlp_forward(torch.randn(2), [W, torch.randn(1, 2)], [b, torch.randn(1)])
+    with pytest.raises(ValueError, match=r"b1 must have shape \(3,\), got \(2,\)"):
+        mlp_forward(torch.randn(2), [W], [b[:2]])
+    with pytest.raises(ValueError, match="same length, got 1 weights and 2 biases"):
+        mlp_forward(torch.randn(2), [W], [b, b])
+    with pytest.raises(TypeError, match="W1 must have x's dtype torch.float32, got torch.float64"):
+        mlp_forward(torch.randn(2), [W.double()], [b])
+    with pytest.raises(TypeError, match="lists of tensors"):
+        mlp_forward(torch.randn(2), W, b)
+    with pytest.raises(TypeError, match="activation must be a function, got str"):
+        mlp_forward(torch.randn(2), [W], [b], "tanh")
+
+
+def test_num_parameters():
+    assert num_parameters(784, 50, 10) == 785 * 50 + 51 * 10
+    assert num_parameters(2, [], 1) == 3
+    assert num_parameters(1, 0, 1) == 2
+    with pytest.raises(ValueError, match="num_inputs must be a positive integer"):
+        num_parameters(0, 3, 1)
 
 
 def test_mlp_seeded_generator_is_deterministic():
@@ -115,7 +173,7 @@ def test_input_errors(model):
 
 
 def test_constructor_errors():
-    with pytest.raises(ValueError, match="activation must be one of 'sigmoid', 'relu', 'tanh'; got 'softplus'"):
+    with pytest.raises(ValueError, match="activation must be one of 'sigmoid', 'tanh', 'relu'; got 'softplus'"):
         MLP(2, 3, 1, activation="softplus")
     with pytest.raises(ValueError, match="num_inputs must be a positive integer, got 0"):
         MLP(0, 3, 1)
