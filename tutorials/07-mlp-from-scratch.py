@@ -13,47 +13,67 @@
 # %% [markdown]
 # # An MLP without torch.nn layers
 #
-# **Sheet:** Deep Learning (FSS24, University of Mannheim), Assignment 1 "Neural Networks",
+# **Sheets:** Deep Learning (FSS24, University of Mannheim), Assignment 1 "Neural Networks",
 # task 1 "Implement an MLP", a)–c).
 #
-# **What you need:** tensors, matrix products and broadcasting (tutorial 01, "Tensors"), the
-# sigmoid, tanh and ReLU (tutorial 02, "Activation functions"), and that autograd fills
-# `.grad` when you call `.backward()`. The sheet forbids NumPy and every layer of `torch.nn`
+# **What you need:** tensors, matrix products and broadcasting ([Tensors](01-tensors.py)),
+# the sigmoid, tanh and ReLU ([Activation functions](02-activations.py)), and that autograd
+# fills `.grad` when you call `.backward()` ([Computation graphs and
+# autograd](04-autograd.py)). The sheet forbids NumPy and every layer of `torch.nn`
 # (`nn.Linear` and friends); `nn.Parameter` and `nn.Module` are allowed, and so is all of
-# plain `torch`.
-
-# %% [markdown]
+# plain `torch`. Symbols, shapes and the weight orientation of Part II are collected in the
+# [notation](../../part-2/notation/) page.
+#
 # ## What you will learn
 #
 # - what `nn.Module` and `nn.Parameter` do for you: register parameters, list them in
-#   `parameters()` / `state_dict()`, and route `model(x)` to `forward` (task 1 a);
-# - how to write a multi-layer perceptron (MLP) of any depth and width from matrix products,
-#   bias additions and activations only (task 1 b);
-# - why one expression, `x @ W + b`, serves a single input vector *and* a batch whose rows are
-#   inputs, so that no `torch.vmap` and no Python loop over examples is needed (task 1 c);
-# - how to check a hand-built model against a twin built from `nn.Linear` with the same weights.
+#   `parameters()` and `state_dict()`, and route `model(x)` to `forward` (task 1a);
+# - to write a multi-layer perceptron (MLP) of any depth and width from matrix products,
+#   bias additions and activations only, and to count its parameters (task 1b);
+# - why one expression, `x @ W.T + b`, serves a single input vector *and* a batch whose
+#   rows are inputs, so that no `torch.vmap` and no Python loop over examples is needed
+#   (task 1c);
+# - to check a hand-built model against a twin built from `nn.Linear` with the same weights.
+#
+# ## The exercises on this page
+#
+# | exercise | you write | self-check |
+# |---|---|---|
+# | [1a Examine `LogisticRegression`](#task-1a-examine-logisticregression) | three answers | — |
+# | [1b The MLP](#task-1b-the-mlp) | `mlp_forward` for one vector, `count_parameters` | 2 |
+# | [1c One vector or a batch](#task-1c-one-vector-or-a-batch) | `mlp_forward` for both | 1 |
+#
+# Each exercise has a **Your turn** cell: a function to fill in, the worked solution
+# folded under it, and a self-check that runs your function on random inputs and names
+# the likely mistake. Download the *exercise notebook* (top of the page) to work on your
+# own copy: there the solutions are blank and every self-check says "not attempted yet"
+# until you write the function.
 
 # %%
+import textwrap
+
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
 import labkit.mlp
-from labkit import compare, get_device, max_abs_diff, plot, seed_everything
-from labkit.display import show_markdown
+from labkit import activations, compare, get_device, max_abs_diff, plot
+from labkit import seed_everything, selfcheck
+from labkit.display import answer, show_markdown, table
 
 plot.use_style()
 seed_everything(0)
 device = get_device()
-device
 
 # %% [markdown]
-# ## Derivation
+# ## Task 1a: examine LogisticRegression
 #
-# ### Logistic regression, the sheet's reference model (task 1 a)
+# *Examine the class `LogisticRegression` provided to you. Pay attention to (i) how the
+# parameters are stored, (ii) how the calculations in the forward pass are performed, and
+# (iii) how the model is initialized and used.*
 #
-# For an input $\mathbf{x} \in \mathbb{R}^D$, logistic regression predicts the probability of
-# class 1 as
+# For an input $\mathbf{x} \in \mathbb{R}^D$, logistic regression predicts the probability
+# of class 1 as
 #
 # $$
 # p(y = 1 \mid \mathbf{x}) = \sigma(\mathbf{w}^\top \mathbf{x} + b),
@@ -61,49 +81,6 @@ device
 # $$
 #
 # with parameters $\mathbf{w} \in \mathbb{R}^D$ and $b \in \mathbb{R}$: $D + 1$ numbers.
-#
-# ### The MLP (task 1 b)
-#
-# The standard template architecture stacks $L$ hidden layers of widths $Z_1, \dots, Z_L$ and a
-# linear output layer. With $\mathbf{h}_0 = \mathbf{x}$ and an element-wise non-linearity $a$
-# (sigmoid, tanh or ReLU):
-#
-# $$
-# \mathbf{h}_l = a\bigl(\mathbf{W}_l^\top \mathbf{h}_{l-1} + \mathbf{b}_l\bigr), \quad l = 1, \dots, L,
-# \qquad
-# f(\mathbf{x}) = \mathbf{W}_{L+1}^\top \mathbf{h}_L + \mathbf{b}_{L+1}.
-# $$
-#
-# $\mathbf{W}_l$ has shape $(Z_{l-1}, Z_l)$ (fan-in × fan-out, with $Z_0 = D$ and $Z_{L+1}$ the
-# number of outputs) and $\mathbf{b}_l$ has $Z_l$ entries. This is the orientation the sheet
-# uses ($z_1 = \mathbf{W}_1^\top x$ in task 3); `nn.Linear` stores the transpose,
-# $(Z_l, Z_{l-1})$. The network has $\sum_{l=1}^{L+1} (Z_{l-1} + 1)\, Z_l$ parameters.
-#
-# ### Vectors and batches (task 1 c)
-#
-# Stack $N$ inputs as the rows of $\mathbf{X} \in \mathbb{R}^{N \times D}$. Row $n$ of
-# $\mathbf{X}\mathbf{W}$ is $\mathbf{x}_n^\top \mathbf{W} = (\mathbf{W}^\top \mathbf{x}_n)^\top$,
-# so one matrix product computes the layer for every example at once:
-#
-# $$
-# \mathbf{X} = \begin{pmatrix} \mathbf{x}_1^\top \\ \vdots \\ \mathbf{x}_N^\top \end{pmatrix}
-# \;\mapsto\;
-# \mathbf{X}\mathbf{W} + \mathbf{1}\mathbf{b}^\top =
-# \begin{pmatrix} (\mathbf{W}^\top\mathbf{x}_1 + \mathbf{b})^\top \\ \vdots \\
-# (\mathbf{W}^\top\mathbf{x}_N + \mathbf{b})^\top \end{pmatrix}.
-# $$
-#
-# The term $\mathbf{1}\mathbf{b}^\top$ (the bias in every row) is what broadcasting does when
-# a `(N, Z)` tensor and a `(Z,)` tensor are added. And for a 1-D tensor `x` of shape `(D,)`,
-# `x @ W` is the vector-matrix product $\mathbf{x}^\top\mathbf{W}$ of shape `(Z,)`. So the same
-# line `h @ W + b` is correct for a vector and for a batch, and the activation is element-wise
-# anyway: the whole forward pass works for both without change.
-
-# %% [markdown]
-# ## Implementation
-#
-# ### Task 1 a): examining `LogisticRegression`
-#
 # The sheet hands out a `LogisticRegression` class; here is one written the same way
 # (`labkit.mlp.LogisticRegression` is this class plus input checks):
 
@@ -111,25 +88,25 @@ device
 class LogisticRegression(nn.Module):
     def __init__(self, num_inputs):
         super().__init__()  # sets up the bookkeeping that registers parameters
-        self.weight = nn.Parameter(torch.randn(num_inputs) / num_inputs**0.5)  # D
+        self.weight = nn.Parameter(torch.randn(num_inputs) / num_inputs**0.5)  # (D,)
         self.bias = nn.Parameter(torch.zeros(()))  # ()
 
     def forward(self, x):  # x: (D,) or (N, D)
-        return torch.sigmoid(x @ self.weight + self.bias)  # () or (N,)
+        return activations.sigmoid(x @ self.weight + self.bias)  # () or (N,)
 
-
-logreg = LogisticRegression(3).to(device)
-logreg
 
 # %% [markdown]
-# **(i) How the parameters are stored.** Assigning an `nn.Parameter` to an attribute of an
-# `nn.Module` registers it. The module can then list its parameters, which is what optimizers
-# and `state_dict()` use:
+# **(i) How the parameters are stored.** Assigning an `nn.Parameter` to an attribute of
+# an `nn.Module` registers it. The module can then list its parameters, which is what
+# optimizers and `state_dict()` use:
 
 # %%
+logreg = LogisticRegression(3).to(device)
 for name, p in logreg.named_parameters():
     print(f"{name:<7} shape {tuple(p.shape)!s:<6} requires_grad={p.requires_grad}")
 print("state_dict keys:", list(logreg.state_dict()))
+logreg_size = sum(p.numel() for p in logreg.parameters())
+print("number of parameters:", logreg_size)
 
 # %% [markdown]
 # **(ii) How the forward pass is computed.** `forward` is one dot product, a bias and a
@@ -140,14 +117,14 @@ print("state_dict keys:", list(logreg.state_dict()))
 x = torch.tensor([0.5, -1.0, 2.0], device=device)
 p_model = logreg(x)
 p_hand = 1 / (1 + torch.exp(-(logreg.weight @ x + logreg.bias)))
-compare("logreg(x)", p_hand, p_model)
-p_model
+_ = compare("logreg(x)", p_hand, p_model)
+print(f"p(y = 1 | x) = {p_model.item():.4f}")
 
 # %% [markdown]
-# **(iii) How it is initialised and used.** The constructor draws $\mathbf{w}$ at random and sets
-# $b = 0$; the module is created once (`LogisticRegression(3)`) and then called like a function.
-# Because the computation is `x @ self.weight`, it already accepts a batch of rows, and
-# autograd reaches the parameters:
+# **(iii) How it is initialised and used.** The constructor draws $\mathbf{w}$ at random
+# and sets $b = 0$; the module is created once (`LogisticRegression(3)`) and then called
+# like a function. Because the computation is `x @ self.weight`, it already accepts a
+# batch of rows, and autograd reaches the parameters:
 
 # %%
 X = torch.randn(4, 3, device=device)
@@ -155,79 +132,144 @@ probs = logreg(X)  # (4,)
 probs.sum().backward()
 print("probabilities:", probs.detach())
 print("weight.grad:  ", logreg.weight.grad)
+print("bias.grad:    ", logreg.bias.grad)
+
+# %% tags=["hide-input"]
+answer(
+    r"(i) **Parameters** are attributes of type `nn.Parameter`: the weight vector of "
+    r"shape `(D,)` and the scalar bias, $D + 1 = @n$ numbers for $D = 3$. "
+    r"`nn.Parameter` is a tensor with `requires_grad=True` that `nn.Module` recognises "
+    r"on assignment and registers; this is why `named_parameters()`, `state_dict()`, "
+    r"`.to(device)` and any optimizer find them without being told." "\n\n"
+    r"(ii) **Forward pass**: `forward` computes $\sigma(\mathbf{w}^\top\mathbf{x} + "
+    r"b)$ with one `@`, one addition and a sigmoid; for $\mathbf{x} = (0.5, -1, 2)$ it "
+    r"gives $@p$, the same number as the formula by hand. Written as `x @ self.weight` "
+    r"it takes a vector `(D,)` (giving a scalar) or a batch `(N, D)` (giving `(N,)`). "
+    r"Calling `model(x)` runs `forward` through `nn.Module.__call__` (which also runs "
+    r"any hooks), and autograd records every operation, so `.backward()` fills "
+    r"`weight.grad` and `bias.grad`: for the sum of the four probabilities above, "
+    r"$\partial/\partial b = @db$." "\n\n"
+    r"(iii) **Initialisation and use**: the constructor calls `super().__init__()` "
+    r"first (without it, parameter registration fails), then draws the weights at "
+    r"random and sets the bias to 0. The model is then created once and called like a "
+    r"function on inputs; training would pass `model.parameters()` to an optimizer.",
+    n=logreg_size, p=p_model, db=logreg.bias.grad,
+)
 
 # %% [markdown]
-# ### Task 1 b) and c): the MLP
+# ## Task 1b: the MLP
 #
-# The MLP follows the same pattern: one `nn.Parameter` per weight matrix and bias vector,
-# registered under the sheet's names `W1, b1, W2, b2, ...` with `register_parameter` (we do not
-# know the number of layers in advance, so plain attribute assignment is not enough). `forward`
-# is the derivation's recursion, and it handles vectors and batches alike because every line is
-# `h @ W + b`. Weights start as $\mathcal{N}(0, 1/\text{fan-in})$ so that pre-activations have
-# variance about 1; hidden biases are random too, so the units do not all bend at the same
-# input.
+# *Complete the implementation of the class `MLP`, without any layer from `torch.nn`
+# (`nn.Parameter` and `nn.Module` are allowed).*
+#
+# The standard template architecture stacks $L$ hidden layers of widths
+# $Z_1, \dots, Z_L$ and a linear output layer. With $\mathbf{h}_0 = \mathbf{x}$ and an
+# element-wise non-linearity $a$ (sigmoid, tanh or ReLU):
+#
+# $$
+# \begin{aligned}
+# \mathbf{h}_l &= a\bigl(\mathbf{W}_l \mathbf{h}_{l-1} + \mathbf{b}_l\bigr),
+#   \quad l = 1, \dots, L, \\
+# f(\mathbf{x}) &= \mathbf{W}_{L+1} \mathbf{h}_L + \mathbf{b}_{L+1}.
+# \end{aligned}
+# $$
+#
+# $\mathbf{W}_l$ has shape $(Z_l, Z_{l-1})$, outputs × inputs, with $Z_0 = D$ and
+# $Z_{L+1}$ the number of outputs, and $\mathbf{b}_l$ has $Z_l$ entries. This is the
+# orientation of `nn.Linear`'s `weight`, used on every page of Part II (see the
+# [notation](../../part-2/notation/)); the sheet stores the transpose and writes
+# $\mathbf{W}^\top \mathbf{x}$. Each layer has $(Z_{l-1} + 1)\, Z_l$ parameters: a weight
+# from every input to every output, and one bias per output.
+#
+# ### Your turn: the forward pass for one vector
+#
+# Write the recursion above for a single input `x` of shape `(D,)`. `weights` and
+# `biases` are lists with one tensor per layer; `activation` is the non-linearity
+# (a function such as `activations.tanh`). Remember: no activation after the last layer.
 
 # %%
-ACTIVATIONS = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}
+def mlp_forward(x, weights, biases, activation):
+    """f(x) for one input x: (D,). weights[l]: (Z_l, Z_{l-1}), biases[l]: (Z_l,)."""
+    ### BEGIN SOLUTION
+    h = x
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        h = W @ h + b  # (Z_l,)
+        if l < len(weights) - 1:
+            h = activation(h)
+    return h
+    ### END SOLUTION
 
 
+# %%
+mlp_forward = selfcheck.check("mlp_forward_vector", mlp_forward)
+
+# %% [markdown]
+# The class follows `LogisticRegression`'s pattern: one `nn.Parameter` per weight matrix
+# and bias vector, registered under the sheet's names `W1, b1, W2, b2, ...` with
+# `register_parameter` (the number of layers is not known in advance, so plain attribute
+# assignment is not enough). `forward` hands the parameters to your `mlp_forward`. The
+# weights start as $\mathcal{N}(0, 1/\text{fan-in})$, so that pre-activations have
+# variance about 1; hidden biases are random too, so that the units do not all bend at the
+# same input.
+
+# %%
 class MLP(nn.Module):
     def __init__(self, num_inputs, num_hiddens, num_outputs, activation="sigmoid"):
         super().__init__()
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, "
-                             f"got {activation!r}")
         if isinstance(num_hiddens, int):
             num_hiddens = [num_hiddens]
-        self.num_inputs = num_inputs
-        self.act = ACTIVATIONS[activation]
+        self.act = activations.get_activation(activation)[0]  # (f, f_grad): keep f
         sizes = [num_inputs, *num_hiddens, num_outputs]
         self.num_layers = len(sizes) - 1
         for l in range(1, self.num_layers + 1):
             fan_in, fan_out = sizes[l - 1], sizes[l]
-            W = torch.randn(fan_in, fan_out) / fan_in**0.5
+            W = torch.randn(fan_out, fan_in) / fan_in**0.5  # (out, in) like nn.Linear
             is_output = l == self.num_layers
             b = torch.zeros(fan_out) if is_output else torch.randn(fan_out)
             self.register_parameter(f"W{l}", nn.Parameter(W))
             self.register_parameter(f"b{l}", nn.Parameter(b))
 
-    def forward(self, x):  # x: (num_inputs,) or (N, num_inputs)
-        if x.ndim not in (1, 2) or x.shape[-1] != self.num_inputs:
-            D = self.num_inputs
-            raise ValueError(f"x must have shape ({D},) or (N, {D}), "
-                             f"got {tuple(x.shape)}")
-        h = x
-        for l in range(1, self.num_layers + 1):
-            W, b = getattr(self, f"W{l}"), getattr(self, f"b{l}")
-            h = h @ W + b  # (N, fan_out) or (fan_out,)
-            if l < self.num_layers:
-                h = self.act(h)
-        return h  # (num_outputs,) or (N, num_outputs)
+    def weights(self):
+        return [getattr(self, f"W{l}") for l in range(1, self.num_layers + 1)]
+
+    def biases(self):
+        return [getattr(self, f"b{l}") for l in range(1, self.num_layers + 1)]
+
+    def forward(self, x):
+        return mlp_forward(x, self.weights(), self.biases(), self.act)
 
 
 model = MLP(3, [5, 4], 2, "tanh").to(device)
 for name, p in model.named_parameters():
     print(f"{name}: {tuple(p.shape)}")
-print("number of parameters:", sum(p.numel() for p in model.parameters()))
+x = torch.randn(3, device=device)
+print("f(x) =", model(x).detach())
 
 # %% [markdown]
-# The count agrees with $\sum_l (Z_{l-1} + 1) Z_l$ for $Z = (3, 5, 4, 2)$. One input vector gives
-# one output vector; a batch gives one output row per input row:
+# ### Your turn: count the parameters
+#
+# How many numbers does training adjust? Write the count from the sizes alone, layer by
+# layer; `num_hiddens` is a list of widths (possibly empty).
 
 # %%
-X = torch.randn(6, 3, device=device)
-print("vector:", tuple(X[0].shape), "->", tuple(model(X[0]).shape))
-print("batch: ", tuple(X.shape), "->", tuple(model(X).shape))
-model(X)
+def count_parameters(num_inputs, num_hiddens, num_outputs):
+    """Weights and biases of MLP(num_inputs, num_hiddens, num_outputs), an int."""
+    ### BEGIN SOLUTION
+    sizes = [num_inputs, *num_hiddens, num_outputs]
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+    ### END SOLUTION
+
+
+# %%
+count_parameters = selfcheck.check("mlp_num_parameters", count_parameters)
+counted = count_parameters(3, [5, 4], 2)
+registered = sum(p.numel() for p in model.parameters())
+print(f"formula: {counted}, registered parameters: {registered}")
 
 # %% [markdown]
-# ## Check
-#
-# ### Against a twin built from `nn.Linear`
-#
-# Here we *may* use `nn.Linear`: only to build a reference network, copying our weights in
-# (transposed, because `nn.Linear` stores `(fan_out, fan_in)`). Both must compute the same
-# function, for a vector and for a batch.
+# **Check against a twin built from `nn.Linear`.** Here we *may* use `nn.Linear`: only to
+# build a reference network. Its `weight` has the same `(out, in)` orientation as ours,
+# so our weights copy over unchanged, and both must compute the same function.
 
 # %%
 TORCH_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh}
@@ -235,11 +277,10 @@ TORCH_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh}
 
 def linear_twin(mlp, activation):
     layers = []
-    for l in range(1, mlp.num_layers + 1):
-        W, b = getattr(mlp, f"W{l}"), getattr(mlp, f"b{l}")
-        linear = nn.Linear(W.shape[0], W.shape[1])
+    for l, (W, b) in enumerate(zip(mlp.weights(), mlp.biases()), start=1):
+        linear = nn.Linear(W.shape[1], W.shape[0])  # nn.Linear(in, out)
         with torch.no_grad():
-            linear.weight.copy_(W.T)
+            linear.weight.copy_(W)
             linear.bias.copy_(b)
         layers.append(linear)
         if l < mlp.num_layers:
@@ -249,19 +290,98 @@ def linear_twin(mlp, activation):
 
 twin = linear_twin(model, "tanh")
 print(twin)
-compare("batch", model(X), twin(X))
-compare("vector", model(X[0]), twin(X[0]));
+twin_diff = compare("vector", model(x), twin(x))
+
+# %% tags=["hide-input"]
+answer(
+    r"The class uses only `nn.Module`, `nn.Parameter`, `@`, `+` and the element-wise "
+    r"functions of `labkit.activations` (plain tensor functions, not `torch.nn` "
+    r"layers). One weight matrix of shape (out, in) and one bias vector per layer are "
+    r"registered as `W1, b1, W2, b2, ...`; `forward` applies $\mathbf{h} \mapsto "
+    r"a(\mathbf{W}_l\mathbf{h} + \mathbf{b}_l)$ for the hidden layers and no "
+    r"activation after the last one (the template architecture for regression). "
+    r"`MLP(3, [5, 4], 2)` has $(3+1)\cdot 5 + (5+1) \cdot 4 + (4+1) \cdot 2 = @n$ "
+    r"parameters, as many as `parameters()` lists, and it equals the `nn.Linear` "
+    r"network with the same weights (largest difference $@d$).",
+    n=counted, d=twin_diff,
+)
 
 # %% [markdown]
-# The same for every activation and a few architectures, including one without hidden layer
-# (`[]`, a linear model) and a deep narrow one. We also check task 1 c)'s defining property: the
-# output for the vector $\mathbf{x}_n$ is row $n$ of the batch output. The table lists the
-# maximum absolute differences; anything around $10^{-7}$ is float32 rounding.
+# ## Task 1c: one vector or a batch
+#
+# *Expand the implementation of the class `MLP` such that (i) when a vector $\mathbf{x}$
+# is provided, it computes the network's output $\mathbf{y} = f(\mathbf{x})$ as a vector;
+# (ii) when a matrix is provided, it computes the network's output for each row as a
+# matrix. Do not use `torch.vmap`, but directly implement the required operations
+# efficiently.*
+#
+# Stack $N$ inputs as the rows of $\mathbf{X} \in \mathbb{R}^{N \times D}$. Then
+# `W @ X` does not even run: the columns of `X` are not inputs.
 
 # %%
-rows = ["| network | batch vs twin | vectors vs twin | vector vs batch row |",
-        "|---|---|---|---|"]
-for activation in ACTIVATIONS:
+W = torch.randn(5, 3, device=device)  # a layer with 3 inputs and 5 outputs
+X = torch.randn(6, 3, device=device)  # 6 inputs, one per row
+try:
+    W @ X
+except RuntimeError as err:
+    print("W @ X:", err)
+print("X @ W.T has shape", tuple((X @ W.T).shape))
+
+# %% [markdown]
+# Row $n$ of $\mathbf{X}\mathbf{W}^\top$ is
+# $\mathbf{x}_n^\top \mathbf{W}^\top = (\mathbf{W}\mathbf{x}_n)^\top$, so one matrix
+# product computes the layer for every example at once:
+#
+# $$
+# \begin{aligned}
+# \mathbf{X} &= \begin{pmatrix} \mathbf{x}_1^\top \\ \vdots \\ \mathbf{x}_N^\top
+#   \end{pmatrix}, \\
+# \mathbf{X}\mathbf{W}^\top + \mathbf{1}\mathbf{b}^\top &=
+#   \begin{pmatrix} (\mathbf{W}\mathbf{x}_1 + \mathbf{b})^\top \\ \vdots \\
+#   (\mathbf{W}\mathbf{x}_N + \mathbf{b})^\top \end{pmatrix}.
+# \end{aligned}
+# $$
+#
+# The term $\mathbf{1}\mathbf{b}^\top$ (the bias in every row) is what broadcasting does
+# when a `(N, Z)` tensor and a `(Z,)` tensor are added. And for a 1-D tensor `x` of shape
+# `(D,)`, `x @ W.T` is the same vector as `W @ x`. So the line `h @ W.T + b` is correct
+# for a vector and for a batch, and the activation is element-wise anyway: the whole
+# forward pass works for both without change.
+#
+# ### Your turn: the forward pass for a vector or a batch
+#
+# Rewrite `mlp_forward` so that `x` may be a vector `(D,)` or a batch `(N, D)`. The class
+# looks `mlp_forward` up each time it is called, so `model(X)` uses the new version at
+# once.
+
+# %%
+def mlp_forward(x, weights, biases, activation):
+    """f(x) for x: (D,) -> (Z_L,), or for every row of x: (N, D) -> (N, Z_L)."""
+    ### BEGIN SOLUTION
+    h = x
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        h = h @ W.T + b  # (Z_l,) or (N, Z_l)
+        if l < len(weights) - 1:
+            h = activation(h)
+    return h
+    ### END SOLUTION
+
+
+# %%
+mlp_forward = selfcheck.check("mlp_forward", mlp_forward)
+print("vector:", tuple(X[0].shape), "->", tuple(model(X[0]).shape))
+print("batch: ", tuple(X.shape), "->", tuple(model(X).shape))
+
+# %% [markdown]
+# **Check.** Against the `nn.Linear` twin, for every activation and a few architectures,
+# including one without hidden layer (`[]`, a linear model) and a deep narrow one; and the
+# task's defining property, that the output for the vector $\mathbf{x}_n$ is row $n$ of
+# the batch output. The table lists the largest absolute differences; anything around
+# $10^{-7}$ is float32 rounding.
+
+# %%
+rows, largest = [], 0.0
+for activation in ["sigmoid", "tanh", "relu"]:
     for hiddens in ([], [1], [8], [4, 4, 4]):
         net = MLP(2, hiddens, 3, activation).to(device)
         X2 = torch.randn(7, 2, device=device)
@@ -270,26 +390,55 @@ for activation in ACTIVATIONS:
         Y2_twin = linear_twin(net, activation)(X2)
         diffs = [max_abs_diff(Y2, Y2_twin), max_abs_diff(Y2_rows, Y2_twin),
                  max_abs_diff(Y2_rows, Y2)]
-        cells = " | ".join(f"{d:.1e}" for d in diffs)
-        rows.append(f"| {activation} {hiddens} | {cells} |")
-show_markdown("\n".join(rows))
+        largest = max(largest, *diffs)
+        rows.append([f"{activation} {hiddens}", *diffs])
+show_markdown(table(["network", "batch vs twin", "vectors vs twin",
+                     "vector vs batch row"], rows))
+assert largest < 1e-5
 
 # %% [markdown]
-# A wrong input shape is reported in the caller's terms:
+# With batches, drawing the function a network computes takes one call. What does a
+# freshly initialised MLP compute? Five random networks with one hidden layer of 10 units
+# per activation, on 300 inputs at once: each is a sum of 10 shifted and scaled sigmoids,
+# tanhs or ReLU hinges, plus a bias. Training
+# ([Regression experiments](08-regression-experiments.py)) will choose the weights so
+# that such a sum follows data.
 
 # %%
-try:
-    model(torch.randn(6, 4, device=device))
-except ValueError as err:
-    print("ValueError:", err)
+x_grid = torch.linspace(-4, 4, 300, device=device).unsqueeze(1)  # (300, 1): a batch
+fig, axes = plt.subplots(1, 3, figsize=(plot.WIDTH, 2.8), sharey=True)
+for ax, activation in zip(axes, ["sigmoid", "tanh", "relu"]):
+    for _ in range(5):
+        net = MLP(1, 10, 1, activation).to(device)
+        with torch.no_grad():
+            ax.plot(x_grid.squeeze(1).cpu(), net(x_grid).squeeze(1).cpu(), lw=1.5)
+    ax.set_title(f"{activation}, 10 units")
+    ax.set_xlabel("$x$")
+axes[0].set_ylabel("$f(x)$ at initialisation")
+plt.show()
+
+# %% tags=["hide-input"]
+answer(
+    r"No extra code is needed beyond writing each layer as `h @ W.T + b`. For a vector "
+    r"`h` of shape `(in,)` this is $\mathbf{W}\mathbf{h} + \mathbf{b}$; for a matrix "
+    r"whose rows are inputs it is $\mathbf{H}\mathbf{W}^\top + "
+    r"\mathbf{1}\mathbf{b}^\top$, the same map applied to every row, computed as one "
+    r"matrix product (which is what makes it efficient: no Python loop, one call into "
+    r"an optimised matrix-multiply kernel). Broadcasting adds the bias to every row, "
+    r"and the activation is element-wise. Over the @k networks of the table, batch, "
+    r"single vectors and the `nn.Linear` twin agree to within $@d$, float32 rounding.",
+    k=len(rows), d=largest,
+)
 
 # %% [markdown]
-# ### labkit's version agrees
+# ## Summary
 #
-# `labkit.mlp.MLP` is the class above with input checks (last dimension, number of dimensions,
-# floating dtype matching the model's, valid activation name), a `hidden(x)` method that returns
-# every hidden layer's output (tutorial 08 plots them) and `num_hiddens=0` for "no hidden layer".
-# It registers the same parameter names, so our weights load into it directly:
+# `labkit.mlp.MLP` is the class of this page with input checks (last dimension, number of
+# dimensions, a floating dtype matching the model's, a valid activation name), a
+# `hidden(x)` method that returns every hidden layer's output (the next page plots them)
+# and `num_hiddens=0` for "no hidden layer"; `labkit.mlp.mlp_forward` and
+# `labkit.mlp.num_parameters` are your two functions. It registers the same parameter
+# names in the same orientation, so our weights load into it directly, and it agrees:
 
 # %%
 lk_model = labkit.mlp.MLP(3, [5, 4], 2, "tanh").to(device)
@@ -299,107 +448,52 @@ compare("MLP vector", lk_model(X[0]), model(X[0]))
 lk_logreg = labkit.mlp.LogisticRegression(3).to(device)
 lk_logreg.load_state_dict(logreg.state_dict())
 compare("LogReg", lk_logreg(X), logreg(X))
-lk_model
+print("num_parameters:", labkit.mlp.num_parameters(3, [5, 4], 2), "=", counted)
 
 # %% [markdown]
 # Its error messages say what was expected and what was given:
 
 # %%
+def show_error(err):
+    print(textwrap.fill(f"{type(err).__name__}: {err}", 76, subsequent_indent="    "))
+
+
 bad_inputs = [torch.randn(6, 4), torch.randn(2, 3, 3),
               torch.ones(6, 3, dtype=torch.int64)]
 for bad in bad_inputs:
     try:
         lk_model(bad.to(device))
     except (ValueError, TypeError) as err:
-        print(f"{type(err).__name__}: {err}")
+        show_error(err)
 try:
     labkit.mlp.MLP(3, 5, 2, activation="softplus")
 except ValueError as err:
-    print(f"ValueError: {err}")
+    show_error(err)
 
 # %% [markdown]
-# ## Plot
+# - An `nn.Module` stores its parameters as `nn.Parameter` attributes (or through
+#   `register_parameter`), which makes them visible to `parameters()`, `state_dict()`,
+#   `.to()` and optimizers; `model(x)` runs `forward`.
+# - An MLP is a loop over layers of `h = a(h @ W.T + b)` with a linear last layer, and has
+#   $\sum_l (Z_{l-1} + 1) Z_l$ parameters. With weights stored `(out, in)`, as `nn.Linear`
+#   stores them, the same code serves a single vector and a batch of rows.
+# - A hand-built model is checked by copying its weights into an `nn.Linear` twin and
+#   comparing outputs; ours agrees for every activation and shape tried.
 #
-# What does a freshly initialised MLP compute? For a 1-D input we can draw the function. Five
-# random networks with one hidden layer of 10 units per activation: sums of 10 shifted and
-# scaled sigmoids, tanhs or ReLU hinges, plus a bias. Training (tutorial 08) will choose the
-# weights so that such a sum follows data.
-
-# %%
-x_grid = torch.linspace(-4, 4, 300, device=device).unsqueeze(1)  # (300, 1)
-fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.0), sharey=True)
-for ax, activation in zip(axes, ACTIVATIONS):
-    for _ in range(5):
-        net = MLP(1, 10, 1, activation).to(device)
-        with torch.no_grad():
-            ax.plot(x_grid.squeeze(1).cpu(), net(x_grid).squeeze(1).cpu(), lw=1.5)
-    ax.set_title(f"{activation}, 10 hidden units")
-    ax.set_xlabel("$x$")
-axes[0].set_ylabel("$f(x)$ at initialisation")
-plt.show()
-
-# %% [markdown]
-# ## Answers to the exercise questions
+# ## Going further
 #
-# **Task 1 a): examine `LogisticRegression`.**
+# These have no solution on the page.
 #
-# <details><summary>Answer</summary>
+# 1. Give `MLP` a different activation per layer (a list of names). What is the smallest
+#    change to `mlp_forward`?
+# 2. Time `mlp_forward` on a batch of 10,000 rows against a Python loop over the rows
+#    (one vector at a time). How large is the ratio, and how does it change with the
+#    width of the layers?
+# 3. `nn.Linear` initialises its weights uniformly on $[-1/\sqrt{\text{fan-in}},
+#    1/\sqrt{\text{fan-in}}]$. What variance is that, and how does it compare with the
+#    $\mathcal{N}(0, 1/\text{fan-in})$ used here?
 #
-# (i) **Parameters** are attributes of type `nn.Parameter`: the weight vector of shape `(D,)` and
-# the scalar bias. `nn.Parameter` is a tensor with `requires_grad=True` that `nn.Module`
-# recognises on assignment and registers; this is why `named_parameters()`, `state_dict()`,
-# `.to(device)` and any optimizer find them without being told.
+# ## Next
 #
-# (ii) **Forward pass**: `forward` computes $\sigma(\mathbf{w}^\top\mathbf{x} + b)$ with one
-# `@`, one addition and a sigmoid. Written as `x @ self.weight` it takes a vector `(D,)` (giving
-# a scalar) or a batch `(N, D)` (giving `(N,)`). Calling `model(x)` runs `forward` through
-# `nn.Module.__call__` (which also runs any hooks), and autograd records every operation, so
-# `.backward()` fills `weight.grad` and `bias.grad`.
-#
-# (iii) **Initialisation and use**: the constructor calls `super().__init__()` first (without it
-# parameter registration fails), then draws the weights at random and sets the bias to 0. The
-# model is then created once and called like a function on inputs; training would pass
-# `model.parameters()` to an optimizer.
-#
-# </details>
-#
-# **Task 1 b): implement `MLP` without `torch.nn` layers.**
-#
-# <details><summary>Answer</summary>
-#
-# The class above uses only `nn.Module`, `nn.Parameter`, `@`, `+` and `torch.sigmoid` /
-# `torch.tanh` / `torch.relu` (plain tensor functions, not `torch.nn` layers). One weight
-# matrix `(fan_in, fan_out)` and one bias vector per layer are registered as `W1, b1, W2, b2,
-# ...`; `forward` applies $\mathbf{h} \mapsto a(\mathbf{h}\mathbf{W}_l + \mathbf{b}_l)$ for the
-# hidden layers and no activation after the last one (the template architecture for regression).
-# The check above shows that it equals the `nn.Linear` network with the same weights for all three
-# activations, several depths and widths.
-#
-# </details>
-#
-# **Task 1 c): vectors and matrices, without `torch.vmap`.**
-#
-# <details><summary>Answer</summary>
-#
-# No extra code is needed: with weights stored as `(fan_in, fan_out)`, a layer is `h @ W + b`.
-# For a vector `h` of shape `(fan_in,)` this is $\mathbf{W}^\top\mathbf{h} + \mathbf{b}$; for a
-# matrix whose rows are inputs it is $\mathbf{H}\mathbf{W} + \mathbf{1}\mathbf{b}^\top$, i.e. the
-# same map applied to every row, computed as one matrix product (which is what makes it
-# efficient: no Python loop, one call into an optimised matrix-multiply kernel). Broadcasting
-# adds the bias to every row, and the activation is element-wise. The check confirmed that the
-# vector output equals the corresponding row of the batch output.
-#
-# </details>
-
-# %% [markdown]
-# ## Summary
-#
-# - An `nn.Module` stores its parameters as `nn.Parameter` attributes (or via
-#   `register_parameter`), which makes them visible to `parameters()`, `state_dict()`, `.to()`
-#   and optimizers; `model(x)` runs `forward`.
-# - An MLP is a loop over layers of `h = a(h @ W + b)` with a linear last layer; with weights
-#   stored `(fan_in, fan_out)` the same code serves a single vector and a batch of rows.
-# - A hand-built model is checked by copying its weights into an `nn.Linear` twin and comparing
-#   outputs; ours agrees for every activation and shape tried.
-# - From now on, `labkit.mlp.MLP(num_inputs, num_hiddens, num_outputs, activation)` is this
-#   model; tutorial 08 trains it on a regression problem.
+# [Regression experiments with MLPs](08-regression-experiments.py) trains this model on a
+# 1-D regression problem with 0 to 100 hidden units.
