@@ -70,7 +70,10 @@ def _check_gaussian(mu: object, logvar: object) -> None:
 
 
 def _softplus(x: torch.Tensor) -> torch.Tensor:
-    return x.clamp(min=0) + torch.log1p(torch.exp(-x.abs()))
+    # log(1 + exp(x)) = logaddexp(x, 0), which torch evaluates as max(x, 0) + log1p(exp(-|x|)).
+    # Writing that formula out would give autograd the subgradients of max and |.| at 0, so
+    # softplus'(0) would come out 0 instead of 1/2; logaddexp's own backward is sigmoid(x).
+    return torch.logaddexp(x, torch.zeros_like(x))
 
 
 # ------------------------------------------------------------------------ VAE
@@ -200,9 +203,10 @@ def monte_carlo_kl(
 def bce_with_logits(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Element-wise binary cross-entropy ``-t log(sigmoid(l)) - (1 - t) log(1 - sigmoid(l))``.
 
-    Computed as ``max(l, 0) - l * t + log(1 + exp(-|l|))``, which equals the
-    formula above but never takes the log of an underflowed sigmoid. Same
-    values as ``F.binary_cross_entropy_with_logits(..., reduction="none")``.
+    Computed as ``softplus(l) - l * t``, which equals the formula above but
+    never takes the log of an underflowed sigmoid; its gradient with respect to
+    the logits is ``sigmoid(l) - t``. Same values as
+    ``F.binary_cross_entropy_with_logits(..., reduction="none")``.
 
     Args:
         logits: any shape, floating point.
@@ -218,7 +222,7 @@ def bce_with_logits(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor
     check_tensor(logits, "logits", floating=True)
     check_tensor(targets, "targets", dtype=logits.dtype)
     check_same_shape(logits, targets, "logits", "targets")
-    return logits.clamp(min=0) - logits * targets + torch.log1p(torch.exp(-logits.abs()))
+    return _softplus(logits) - logits * targets
 
 
 def elbo_terms(

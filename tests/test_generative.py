@@ -140,6 +140,24 @@ def test_bce_with_logits_matches_torch(shape):
     )
 
 
+def test_loss_gradients_match_torch_including_logit_zero():
+    logits = torch.tensor([0.0, -3.0, 2.5, 0.0, 40.0, -40.0], dtype=torch.float64)
+    targets = torch.tensor([1.0, 0.0, 0.3, 0.0, 1.0, 0.0], dtype=torch.float64)
+    bce = F.binary_cross_entropy_with_logits
+    ones, zeros = torch.ones_like(logits), torch.zeros_like(logits)
+    pairs = [
+        (lambda l: gen.bce_with_logits(l, targets).sum(), lambda l: bce(l, targets, reduction="sum")),
+        (gen.generator_loss_nonsaturating, lambda l: bce(l, ones)),
+        (gen.generator_loss_saturating, lambda l: -bce(l, zeros)),
+        (lambda l: gen.discriminator_loss(l, l.flip(0)), lambda l: bce(l, ones) + bce(l.flip(0), zeros)),
+    ]
+    for ours, theirs in pairs:
+        a, b = logits.clone().requires_grad_(), logits.clone().requires_grad_()
+        ours(a).backward()
+        theirs(b).backward()
+        torch.testing.assert_close(a.grad, b.grad)
+
+
 def test_bce_with_logits_is_finite_for_huge_logits():
     logits = torch.tensor([-1e4, 1e4, -200.0, 200.0])
     targets = torch.tensor([1.0, 0.0, 0.0, 1.0])
