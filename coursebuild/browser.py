@@ -34,12 +34,42 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: Where a laptop keeps Chromium or Chrome, after ``LABKIT_CHROMIUM`` and the PATH.
+_MAC_APPS = (
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+)
+_ON_PATH = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+#: What to do without a browser (the browser tests print it when they skip).
+HOW_TO_GET_CHROMIUM = (
+    "no Chromium or Chrome found. Install one (Debian/Ubuntu: sudo apt-get install chromium; "
+    "macOS: install Google Chrome; with internet, also: .venv/bin/playwright install chromium) "
+    "or point LABKIT_CHROMIUM at its executable"
+)
+
+
 def chromium_path() -> str | None:
-    """The Chromium executable (``LABKIT_CHROMIUM`` or Debian's), or ``None``."""
-    for candidate in (os.environ.get("LABKIT_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
+    """The Chromium or Chrome executable to drive, or ``None``.
+
+    Looks at ``LABKIT_CHROMIUM``, then the PATH (``chromium``, ``google-chrome``, ...),
+    then the macOS application folders, then Playwright's own download.
+    """
+    env = os.environ.get("LABKIT_CHROMIUM")
+    if env:
+        return env if Path(env).exists() else None
+    for name in _ON_PATH:
+        found = shutil.which(name)
+        if found:
+            return found
+    for app in _MAC_APPS:
+        if Path(app).exists():
+            return app
+    cache = Path.home() / ("Library/Caches" if os.uname().sysname == "Darwin" else ".cache") / "ms-playwright"
+    downloaded = sorted(cache.glob("chromium-*/chrome-*/chrome")) + sorted(
+        cache.glob("chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium")
+    )
+    return str(downloaded[-1]) if downloaded else None
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -62,20 +92,27 @@ def serve(site_dir: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def browser():
-    """Launch headless Chromium through Playwright; yield the browser."""
+def browser(color_scheme: str = "light", width: int = 1280):
+    """Launch headless Chromium through Playwright; yield a browser context.
+
+    Args:
+        color_scheme: what the "operating system" prefers (``"light"`` or ``"dark"``);
+            Material follows it on a first visit.
+        width: the viewport width in CSS pixels.
+    """
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
     if executable is None:
-        raise RuntimeError("Chromium not found: install Debian's chromium (make setup does) or set LABKIT_CHROMIUM")
+        raise RuntimeError(HOW_TO_GET_CHROMIUM)
     with tempfile.TemporaryDirectory(prefix="labkit-chromium-") as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile,
             executable_path=executable,
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": width, "height": 900},
+            color_scheme=color_scheme,
         )
         try:
             yield context
@@ -203,3 +240,27 @@ def problems(measured: dict, *, phone: bool = False) -> list[str]:
         if fig["contrast"] < MIN_CONTRAST:
             out.append(f"figure contrast {fig['contrast']:.2f} < {MIN_CONTRAST}: {fig['alt'][:60]} ({fig['src']})")
     return out
+
+
+AXE_JS = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (pinned in package.json) on the open page with the WCAG 2 A and AA rules.
+
+    Returns:
+        One dict per violation: ``rule``, ``impact``, ``help`` and the CSS ``targets``.
+    """
+    if not AXE_JS.exists():
+        raise RuntimeError(f"{AXE_JS} is missing: run `make setup` (npm ci)")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        """async () => {
+          const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']},
+                                             resultTypes: ['violations']});
+          return r.violations.map(v => ({rule: v.id, impact: v.impact, help: v.help,
+                                         targets: v.nodes.map(n => n.target.join(' '))}));
+        }"""
+    )
+    return result

@@ -34,7 +34,9 @@ from coursebuild.cache import Environment, ExecutionCache, code_key
 from coursebuild.notebook import coalesce_streams
 from coursebuild.tutorials import Tutorial, cell_lines, read_notebook
 
-__all__ = ["KERNEL_ENV", "ExecutionResult", "TutorialError", "execute_tutorial", "execute_all", "merge_outputs"]
+__all__ = [
+    "KERNEL_ENV", "ExecutionResult", "TutorialError", "run_notebook", "execute_tutorial", "execute_all", "merge_outputs",
+]
 
 CELL_TIMEOUT_S = 300
 KERNEL_ENV = {
@@ -100,22 +102,13 @@ def _describe_failure(tutorial: Tutorial, nb: nbformat.NotebookNode, exc: Except
     return f"tutorial {tutorial.path.name} failed: {type(exc).__name__}: {exc}"
 
 
-def execute_tutorial(
-    tutorial: Tutorial, kernel_name: str = "python3"
-) -> tuple[nbformat.NotebookNode, float, list[Path]]:
-    """Execute one tutorial.
-
-    Returns:
-        The executed notebook (streams coalesced), the seconds it took, and the files
-        it used (imported modules and data files labkit read).
+def run_notebook(nb: nbformat.NotebookNode, name: str, env: dict[str, str], kernel_name: str = "python3") -> float:
+    """Execute ``nb`` in place in a fresh kernel, in an empty temporary directory; return the seconds.
 
     Raises:
-        TutorialError: a cell raised, timed out, or the kernel died.
+        CellExecutionError, CellTimeoutError, DeadKernelError: as nbclient raises them.
     """
-    nb = read_notebook(tutorial)
-    nb.cells.append(nbformat.v4.new_code_cell(_PROBE))
-    env = {**os.environ, **KERNEL_ENV}
-    with tempfile.TemporaryDirectory(prefix=f"labkit-{tutorial.stem}-") as workdir:
+    with tempfile.TemporaryDirectory(prefix=f"labkit-{name}-") as workdir:
         # IPC sockets inside the working directory: local only, and no ipykernel
         # warning about unencrypted TCP in every build log.
         km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(workdir, "kernel"))
@@ -130,14 +123,32 @@ def execute_tutorial(
         )
         start = time.perf_counter()
         try:
-            client.execute(env=env, cwd=workdir)
-        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-            raise TutorialError(_describe_failure(tutorial, nb, exc)) from None
+            client.execute(env={**os.environ, **env}, cwd=workdir)
         finally:
             if km.has_kernel:  # a client given its kernel manager leaves shutting down to us
                 km.shutdown_kernel(now=True)
+    return time.perf_counter() - start
+
+
+def execute_tutorial(
+    tutorial: Tutorial, kernel_name: str = "python3"
+) -> tuple[nbformat.NotebookNode, float, list[Path]]:
+    """Execute one tutorial as the build does.
+
+    Returns:
+        The executed notebook (streams coalesced), the seconds it took, and the files
+        it used (imported modules and data files labkit read).
+
+    Raises:
+        TutorialError: a cell raised, timed out, or the kernel died.
+    """
+    nb = read_notebook(tutorial)
+    nb.cells.append(nbformat.v4.new_code_cell(_PROBE))
+    try:
+        seconds = run_notebook(nb, tutorial.stem, KERNEL_ENV, kernel_name)
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        raise TutorialError(_describe_failure(tutorial, nb, exc)) from None
     probe = nb.cells.pop()
-    seconds = time.perf_counter() - start
     report = json.loads("".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout"))
     used = [Path(p) for p in report["modules"] + report["data"]]
     return coalesce_streams(nb), seconds, used
