@@ -96,7 +96,8 @@ def _fit_cases(gen: torch.Generator) -> list[tuple]:
 
 def fit_regression_model(x, y, lr, num_epochs):
     w, b, losses = regression.gd_fit(
-        x.unsqueeze(1), y, torch.ones(1, dtype=x.dtype), torch.tensor(1.0, dtype=x.dtype),
+        x.unsqueeze(1), y, torch.ones(1, dtype=x.dtype, device=x.device),
+        torch.tensor(1.0, dtype=x.dtype, device=x.device),
         lr=lr, num_epochs=num_epochs,
     )
     return w, b.reshape(1), losses
@@ -104,8 +105,8 @@ def fit_regression_model(x, y, lr, num_epochs):
 
 def _fit_variant(x, y, lr, num_epochs, *, sign=-1.0, accumulate=False, divide=True):
     """The sheet's loop with one change; autograd, sample by sample."""
-    w = torch.ones(1, dtype=x.dtype, requires_grad=True)
-    b = torch.ones(1, dtype=x.dtype, requires_grad=True)
+    w = torch.ones(1, dtype=x.dtype, device=x.device, requires_grad=True)
+    b = torch.ones(1, dtype=x.dtype, device=x.device, requires_grad=True)
     losses = []
     with torch.enable_grad():
         for _ in range(num_epochs):
@@ -131,8 +132,8 @@ def fit_with_dataloader(x, y, lr, num_epochs, seed):
 
 
 def _loader_variant(x, y, lr, num_epochs, seed, *, zero_grad="before", shuffle=True, record="mean"):
-    w = nn.Parameter(torch.ones(1, dtype=x.dtype))
-    b = nn.Parameter(torch.ones(1, dtype=x.dtype))
+    w = nn.Parameter(torch.ones(1, dtype=x.dtype, device=x.device))
+    b = nn.Parameter(torch.ones(1, dtype=x.dtype, device=x.device))
     loader = DataLoader(TensorDataset(x, y), batch_size=1, shuffle=shuffle,
                         generator=torch.Generator().manual_seed(seed))
     optimizer = torch.optim.SGD([w, b], lr=lr)
@@ -156,14 +157,15 @@ def _loader_variant(x, y, lr, num_epochs, seed, *, zero_grad="before", shuffle=T
 
 def fit_nn_linear(x, y, lr, num_epochs):
     w, b, losses = regression.gd_fit(
-        x.unsqueeze(1), y, torch.ones(1, dtype=x.dtype), torch.tensor(1.0, dtype=x.dtype),
+        x.unsqueeze(1), y, torch.ones(1, dtype=x.dtype, device=x.device),
+        torch.tensor(1.0, dtype=x.dtype, device=x.device),
         lr=lr, num_epochs=num_epochs,
     )
     return w.reshape(1, 1), b.reshape(1), losses
 
 
 def _linear_variant(x, y, lr, num_epochs, *, squeeze=True, zero_grad=True, reduction="mean", only_weight=False):
-    linear = nn.Linear(1, 1, dtype=x.dtype)
+    linear = nn.Linear(1, 1, dtype=x.dtype, device=x.device)
     with torch.no_grad():
         linear.weight.fill_(1.0)
         linear.bias.fill_(1.0)
