@@ -29,6 +29,7 @@ __all__ = [
     "plot_loss",
     "decision_boundary",
     "show_images",
+    "plot_confusion_matrix",
 ]
 
 #: Data colours, in cycle order: blue, orange, green, red, purple, yellow, cyan, pink.
@@ -279,3 +280,74 @@ def show_images(
             if titles is not None:
                 ax.set_title(titles[i], fontsize=9)
     return fig
+
+
+def plot_confusion_matrix(
+    cm: torch.Tensor,
+    ax: plt.Axes | None = None,
+    *,
+    class_names: Sequence[str] | None = None,
+    title: str | None = None,
+) -> plt.Axes:
+    """Draw a confusion matrix with its counts written in the cells.
+
+    Each cell is tinted with the course blue, its opacity the square root of
+    its share of the largest count, so the few off-diagonal mistakes stay
+    visible next to the large diagonal counts. The tint is translucent (as in
+    :func:`decision_boundary`), so the counts, in the ink colour, read on both
+    palettes. Computed by :func:`labkit.train.confusion_matrix`; first drawn in
+    the tutorial "Feed-forward networks" (lab 4, MNIST).
+
+    Args:
+        cm: (C, C) counts, rows true class, columns predicted class; C ≥ 1,
+            finite and non-negative.
+        ax: axes to draw into; a new figure when ``None``.
+        class_names: C tick labels; default ``0..C-1``.
+        title: axes title.
+
+    Returns:
+        The axes drawn into.
+
+    Raises:
+        TypeError: cm is not a tensor.
+        ValueError: cm is not square, has no classes, or holds negative or
+            non-finite counts; class_names of the wrong length.
+
+    Examples:
+        >>> ax = plot_confusion_matrix(torch.tensor([[5, 1], [0, 7]]), title="toy")
+        >>> [t.get_text() for t in ax.texts]
+        ['5', '1', '0', '7']
+        >>> plt.close("all")
+    """
+    check_tensor(cm, "cm", ndim=2)
+    if cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"cm must have shape (C, C), got {tuple(cm.shape)}")
+    num_classes = cm.shape[0]
+    if num_classes == 0:
+        raise ValueError("cm must have at least one class, got shape (0, 0)")
+    counts = cm.detach().cpu().double()
+    if not torch.isfinite(counts).all() or (counts < 0).any():
+        raise ValueError("cm must hold finite, non-negative counts")
+    names = [str(i) for i in range(num_classes)] if class_names is None else list(class_names)
+    if len(names) != num_classes:
+        raise ValueError(f"class_names must have {num_classes} entries, got {len(names)}")
+    if ax is None:
+        side = min(WIDTH, 1.4 + 0.5 * num_classes)
+        _, ax = plt.subplots(figsize=(side, side - 0.3))
+    # Opacity at most 0.45: ink text keeps 4.5:1 contrast on the darkest cell over
+    # white, and the light ink of the dark palette on the same cell over slate.
+    share = (counts / max(counts.max().item(), 1.0)).sqrt()  # (C, C) in [0, 1]
+    blue = mpl.colors.to_rgb(figures.LIGHT["blue"])
+    rgba = [[(*blue, 0.45 * s) for s in row] for row in share.tolist()]
+    ax.imshow(rgba, interpolation="nearest")
+    for i, row in enumerate(counts.tolist()):
+        for j, value in enumerate(row):
+            ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=9, color=INK)
+    ax.set_xticks(range(num_classes), names)
+    ax.set_yticks(range(num_classes), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    return ax

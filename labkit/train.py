@@ -3,33 +3,45 @@
 The loop is the one the tutorial "Feed-forward networks" (lab 4) writes for
 XOR and MNIST, in four numbered steps (forward, loss, backward, update); later
 tutorials import it from here. ``accuracy`` and ``confusion_matrix`` are the
-metrics of that tutorial's MNIST network, ``plot_confusion_matrix`` draws the
-latter.
+metrics of that tutorial's MNIST network; :func:`labkit.plot.plot_confusion_matrix`
+draws the latter.
+
+An empty batch is an error everywhere (a mean over no examples is not a
+number), and so are NaN class scores (a diverged model has no predictions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
-import matplotlib.pyplot as plt
 import torch
-from matplotlib.colors import PowerNorm
 from torch import nn
 
 from labkit._validate import check_positive_int, check_same_shape, check_tensor
 
-__all__ = ["accuracy", "confusion_matrix", "plot_confusion_matrix", "train_epoch", "evaluate"]
+__all__ = ["accuracy", "confusion_matrix", "train_epoch", "evaluate"]
 
 _INT_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
 
 
 def _predicted_labels(logits_or_labels: torch.Tensor, name: str) -> torch.Tensor:
     check_tensor(logits_or_labels, name, ndim=(1, 2))
+    if logits_or_labels.shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch (shape {tuple(logits_or_labels.shape)}); "
+                         "an accuracy needs at least one example")
     if logits_or_labels.ndim == 2:
         if logits_or_labels.shape[1] < 2:
             raise ValueError(
                 f"{name} of shape (N, C) must have C >= 2 class scores, got "
                 f"{tuple(logits_or_labels.shape)}; threshold a single score yourself"
+            )
+        if not logits_or_labels.is_floating_point():
+            raise TypeError(f"{name} of shape (N, C) must hold floating-point scores, got {logits_or_labels.dtype}")
+        nan_rows = int(torch.isnan(logits_or_labels).any(dim=1).sum())
+        if nan_rows:
+            raise ValueError(
+                f"{name} holds NaN in {nan_rows} of {logits_or_labels.shape[0]} rows: "
+                "the model diverged, so these examples have no prediction"
             )
         return logits_or_labels.argmax(dim=1)
     check_tensor(logits_or_labels, f"{name} (1-D, so predicted labels)", dtype=_INT_DTYPES)
@@ -46,12 +58,20 @@ def accuracy(logits_or_labels: torch.Tensor, y: torch.Tensor) -> float:
 
     Returns:
         The accuracy in [0, 1] as a Python float.
+
+    Raises:
+        TypeError: non-tensors, integer scores or non-integer labels.
+        ValueError: an empty batch, NaN scores, a single score per row, or
+            predictions and labels of different lengths.
+
+    Examples:
+        >>> logits = torch.tensor([[2.0, 0.5], [0.1, 0.3], [1.0, -1.0]])
+        >>> accuracy(logits, torch.tensor([0, 1, 1]))
+        0.6666666666666666
     """
     y_pred = _predicted_labels(logits_or_labels, "logits_or_labels")
     check_tensor(y, "y", ndim=1, dtype=_INT_DTYPES)
     check_same_shape(y_pred, y, "predicted labels", "y")
-    if len(y) == 0:
-        raise ValueError("accuracy of an empty batch is undefined (y has 0 labels)")
     return (y_pred == y).double().mean().item()
 
 
@@ -67,13 +87,26 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: in
         cm: (C, C) int64, ``cm[i, j]`` = number of examples of true class i
         predicted as class j (rows true, columns predicted). Its trace is the
         number of correct predictions.
+
+    Raises:
+        TypeError: non-integer labels.
+        ValueError: an empty batch, labels outside ``0..num_classes-1``, or
+            ``y_true`` and ``y_pred`` of different lengths.
+
+    Examples:
+        >>> confusion_matrix(torch.tensor([0, 0, 1, 2]), torch.tensor([0, 1, 1, 2]), 3)
+        tensor([[1, 1, 0],
+                [0, 1, 0],
+                [0, 0, 1]])
     """
     check_positive_int(num_classes, "num_classes")
     check_tensor(y_true, "y_true", ndim=1, dtype=_INT_DTYPES)
     check_tensor(y_pred, "y_pred", ndim=1, dtype=_INT_DTYPES)
     check_same_shape(y_true, y_pred, "y_true", "y_pred")
+    if len(y_true) == 0:
+        raise ValueError("y_true and y_pred are empty; a confusion matrix needs at least one example")
     for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
-        if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        if labels.min() < 0 or labels.max() >= num_classes:
             raise ValueError(
                 f"{name} must hold labels in 0..{num_classes - 1}, got values from "
                 f"{labels.min().item()} to {labels.max().item()}"
@@ -83,56 +116,11 @@ def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: in
     return torch.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes)
 
 
-def plot_confusion_matrix(
-    cm: torch.Tensor,
-    ax: plt.Axes | None = None,
-    *,
-    class_names: Sequence[str] | None = None,
-    title: str | None = None,
-) -> plt.Axes:
-    """Draw a confusion matrix with its counts written in the cells.
-
-    The colour scale is a square root (``PowerNorm(0.5)``), so the few
-    off-diagonal mistakes stay visible next to the large diagonal counts.
-
-    Args:
-        cm: (C, C) counts, rows true class, columns predicted class.
-        ax: axes to draw into; a new figure when ``None``.
-        class_names: C tick labels; default ``0..C-1``.
-        title: axes title.
-
-    Returns:
-        The axes drawn into.
-    """
-    check_tensor(cm, "cm", ndim=2)
-    if cm.shape[0] != cm.shape[1]:
-        raise ValueError(f"cm must have shape (C, C), got {tuple(cm.shape)}")
-    num_classes = cm.shape[0]
-    names = [str(i) for i in range(num_classes)] if class_names is None else list(class_names)
-    if len(names) != num_classes:
-        raise ValueError(f"class_names must have {num_classes} entries, got {len(names)}")
-    counts = cm.detach().cpu().double().tolist()
-    vmax = max(max(row) for row in counts)
-    if ax is None:
-        size = 1.0 + 0.45 * num_classes
-        _, ax = plt.subplots(figsize=(size + 1.0, size))
-    image = ax.imshow(counts, cmap="viridis", norm=PowerNorm(0.5, vmin=0, vmax=max(vmax, 1)))
-    for i in range(num_classes):
-        for j in range(num_classes):
-            ax.text(
-                j, i, f"{counts[i][j]:g}", ha="center", va="center", fontsize=7,
-                # viridis is light at the top of its range: dark text there, white below.
-                color="#1f2937" if image.norm(counts[i][j]) > 0.6 else "white",
-            )
-    ax.set_xticks(range(num_classes), names)
-    ax.set_yticks(range(num_classes), names)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
-    ax.grid(False)
-    if title:
-        ax.set_title(title)
-    plt.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    return ax
+def _model_device(model: nn.Module) -> torch.device:
+    parameter = next(model.parameters(), None)
+    if parameter is None:
+        raise ValueError("model has no parameters: nothing to train, and no device to run on")
+    return parameter.device
 
 
 def train_epoch(
@@ -155,12 +143,29 @@ def train_epoch(
     Returns:
         The average training loss over all examples of the epoch (each batch's
         mean loss weighted by its size).
+
+    Raises:
+        ValueError: the model has no parameters, the loader yields no batches,
+            or a batch is empty (its mean loss would be NaN).
+
+    Examples:
+        >>> from torch.utils.data import DataLoader, TensorDataset
+        >>> _ = torch.manual_seed(0)
+        >>> model = nn.Linear(2, 2)
+        >>> X, y = torch.randn(8, 2), torch.tensor([0, 1] * 4)
+        >>> loader = DataLoader(TensorDataset(X, y), batch_size=4)
+        >>> sgd = torch.optim.SGD(model.parameters(), lr=0.1)
+        >>> loss = train_epoch(model, loader, nn.CrossEntropyLoss(), sgd)
+        >>> 0 < loss < 10
+        True
     """
     if device is None:
-        device = next(model.parameters()).device
+        device = _model_device(model)
     model.train()
     total, count = 0.0, 0
-    for X, y in loader:
+    for index, (X, y) in enumerate(loader):
+        if len(X) == 0:
+            raise ValueError(f"batch {index} of the loader is empty; its mean loss would be NaN")
         X, y = X.to(device), y.to(device)
         y_hat = model(X)  # 1. forward
         loss = loss_fn(y_hat, y)  # 2. loss
@@ -194,10 +199,24 @@ def evaluate(
 
     Returns:
         ``(loss, accuracy)`` as Python floats.
+
+    Raises:
+        TypeError: X is not a floating-point tensor or y not integer labels.
+        ValueError: an empty data set, y of the wrong length, a model without
+            parameters, or NaN scores.
+
+    Examples:
+        >>> _ = torch.manual_seed(0)
+        >>> model = nn.Linear(3, 2)
+        >>> loss, acc = evaluate(model, torch.randn(10, 3), torch.tensor([0, 1] * 5))
+        >>> 0 <= acc <= 1, loss > 0
+        (True, True)
     """
     check_tensor(X, "X", floating=True)
+    if X.ndim == 0 or X.shape[0] == 0:
+        raise ValueError(f"X must hold at least one example, got shape {tuple(X.shape)}")
     check_tensor(y, "y", shape=(X.shape[0],), dtype=_INT_DTYPES)
-    device = next(model.parameters()).device
+    device = _model_device(model)
     was_training = model.training
     model.eval()
     try:

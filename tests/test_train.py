@@ -1,4 +1,4 @@
-"""Tests for labkit.train: metrics, the training loop and the confusion-matrix plot."""
+"""Tests for labkit.train: metrics and the training loop; and labkit.plot's confusion-matrix plot."""
 
 from __future__ import annotations
 
@@ -12,13 +12,9 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
-from labkit.train import (  # noqa: E402
-    accuracy,
-    confusion_matrix,
-    evaluate,
-    plot_confusion_matrix,
-    train_epoch,
-)
+from labkit import figures, plot, train  # noqa: E402
+from labkit.plot import plot_confusion_matrix  # noqa: E402
+from labkit.train import accuracy, confusion_matrix, evaluate, train_epoch  # noqa: E402
 
 
 def test_accuracy_from_logits_and_labels():
@@ -131,3 +127,71 @@ def test_plot_confusion_matrix():
         plot_confusion_matrix(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="class_names must have 3 entries, got 2"):
         plot_confusion_matrix(cm, class_names=["a", "b"])
+
+
+@pytest.mark.parametrize(
+    ("cm", "match"),
+    [
+        (torch.zeros(0, 0), r"at least one class, got shape \(0, 0\)"),
+        (torch.tensor([[1.0, -1.0], [0.0, 2.0]]), "finite, non-negative counts"),
+        (torch.tensor([[1.0, float("nan")], [0.0, 2.0]]), "finite, non-negative counts"),
+        (torch.zeros(4), r"cm must have 2 dimension"),
+    ],
+)
+def test_plot_confusion_matrix_bad_input(cm, match):
+    with pytest.raises(ValueError, match=match):
+        plot_confusion_matrix(cm)
+
+
+def test_plot_confusion_matrix_is_legible_on_both_palettes():
+    with matplotlib.rc_context(plot.STYLE):
+        fig, ax = plt.subplots(figsize=(4, 4))
+        plot_confusion_matrix(torch.tensor([[90, 3], [0, 120]]), ax=ax, title="toy")
+        report = figures.render(fig)
+    plt.close(fig)
+    assert report.min_font_pt >= 9
+    assert min(report.contrast.values()) >= 4.5
+    # The darkest cell over white stays readable under the ink colour.
+    blue = matplotlib.colors.to_rgba(figures.LIGHT["blue"], 0.45)
+    assert figures.contrast_ratio(figures.LIGHT["ink"], _over_white(blue)) >= 4.5
+
+
+def _over_white(rgba):
+    r, g, b, a = rgba
+    return tuple(a * c + (1 - a) for c in (r, g, b))
+
+
+def test_plot_confusion_matrix_left_train():
+    assert not hasattr(train, "plot_confusion_matrix")
+
+
+def test_empty_batches_are_clear_errors():
+    with pytest.raises(ValueError, match="empty batch"):
+        accuracy(torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64))
+    with pytest.raises(ValueError, match="empty batch"):
+        accuracy(torch.zeros(0, dtype=torch.int64), torch.zeros(0, dtype=torch.int64))
+    with pytest.raises(ValueError, match="confusion matrix needs at least one example"):
+        confusion_matrix(torch.zeros(0, dtype=torch.int64), torch.zeros(0, dtype=torch.int64), 3)
+    model = nn.Linear(2, 2)
+    with pytest.raises(ValueError, match=r"X must hold at least one example, got shape \(0, 2\)"):
+        evaluate(model, torch.zeros(0, 2), torch.zeros(0, dtype=torch.int64))
+    batches = [(torch.randn(3, 2), torch.tensor([0, 1, 0])), (torch.zeros(0, 2), torch.zeros(0, dtype=torch.int64))]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="batch 1 of the loader is empty"):
+        train_epoch(model, batches, nn.CrossEntropyLoss(), optimizer)
+
+
+def test_nan_scores_are_a_clear_error():
+    y = torch.tensor([0, 1, 1])
+    with pytest.raises(ValueError, match="NaN in 3 of 3 rows"):
+        accuracy(torch.full((3, 2), float("nan")), y)
+    partly = torch.tensor([[1.0, 0.0], [float("nan"), 2.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="NaN in 1 of 3 rows"):
+        accuracy(partly, y)
+    with pytest.raises(TypeError, match="floating-point scores"):
+        accuracy(torch.zeros(3, 2, dtype=torch.int64), y)
+
+
+def test_model_without_parameters():
+    with pytest.raises(ValueError, match="model has no parameters"):
+        evaluate(nn.Identity(), torch.zeros(2, 2), torch.tensor([0, 1]))
