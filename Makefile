@@ -1,11 +1,13 @@
 # labkit course: the two commands of the README are `make site` and `make test`.
+# Choose the Python with PYTHON=python3.12 (3.11.5 to 3.13): `make test PYTHON=python3.13`.
 .PHONY: setup site serve test notebooks lock benchmark screenshots clean
 
 export NO_MKDOCS_2_WARNING := 1
 PY := .venv/bin/python
+PYTHON ?=
 
 setup:
-	@bash scripts/setup.sh
+	@PYTHON="$(PYTHON)" bash scripts/setup.sh
 
 site: setup
 	$(PY) -m mkdocs build --strict
@@ -19,10 +21,10 @@ test: setup
 notebooks: setup
 	$(PY) scripts/sync_notebooks.py
 
-# Regenerate requirements/lock.txt from requirements/base.in (needs the registry).
-lock:
-	python3.11 -m venv /tmp/labkit-lock && /tmp/labkit-lock/bin/pip install -q -r requirements/base.in \
-	  && /tmp/labkit-lock/bin/pip freeze --exclude-editable > requirements/lock.txt && rm -rf /tmp/labkit-lock
+# Re-resolve requirements/lock.txt from requirements/base.in (needs the registry) and prove
+# it installs on Linux, macOS and Windows for Python 3.11-3.13. UPGRADE=1 lifts the pins.
+lock: setup
+	bash scripts/lock.sh
 
 benchmark: setup
 	$(PY) scripts/benchmark.py
@@ -31,4 +33,4 @@ screenshots: site
 	$(PY) scripts/screenshot.py
 
 clean:
-	rm -rf site .cache
+	rm -rf site .cache screenshots
