@@ -56,7 +56,7 @@ __all__ = [
     "load_mnist",
 ]
 
-#: The split names :func:`load_mnist` accepts.
+#: The split names [`load_mnist`][labkit.mnist.load_mnist] accepts.
 SPLITS = ("small", "lab", "full")
 
 #: One line of credit to print wherever MNIST images are shown.
@@ -111,7 +111,7 @@ class MNIST:
         y_train: (N_train,) int64 labels in 0..9.
         X_test: (N_test, 784) or (N_test, 28, 28) float32.
         y_test: (N_test,) int64 labels in 0..9.
-        split: the split's name, one of :data:`SPLITS`.
+        split: the split's name, one of [`SPLITS`][labkit.mnist.SPLITS].
         description: one sentence saying which images form the split.
     """
 
@@ -267,7 +267,7 @@ def load_mnist(
             ``LABKIT_MNIST_DOWNLOAD=1``. Never downloads for "small" and "lab".
 
     Returns:
-        An :class:`MNIST` with X_train (N_train, 784) or (N_train, 28, 28)
+        An [`MNIST`][labkit.mnist.MNIST] with X_train (N_train, 784) or (N_train, 28, 28)
         float32, y_train (N_train,) int64, X_test and y_test alike, the split's
         name and a one-sentence description of the images it holds.
 

@@ -294,8 +294,8 @@ def plot_confusion_matrix(
     Each cell is tinted with the course blue, its opacity the square root of
     its share of the largest count, so the few off-diagonal mistakes stay
     visible next to the large diagonal counts. The tint is translucent (as in
-    :func:`decision_boundary`), so the counts, in the ink colour, read on both
-    palettes. Computed by :func:`labkit.train.confusion_matrix`; first drawn in
+    [`decision_boundary`][labkit.plot.decision_boundary]), so the counts, in the ink colour, read on both
+    palettes. Computed by [`labkit.train.confusion_matrix`][labkit.train.confusion_matrix]; first drawn in
     the tutorial "Feed-forward networks" (lab 4, MNIST).
 
     Args:

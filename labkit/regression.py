@@ -6,7 +6,7 @@ Derived in the tutorial "Linear and logistic regression"
 
     L(w, b) = (1/N) Σ_i (x_i·w + b − y_i)²,
 
-computed by :func:`labkit.layers.mse_forward` (the course's one MSE), with its
+computed by [`labkit.layers.mse_forward`][labkit.layers.mse_forward] (the course's one MSE), with its
 gradient ``mse_linear_grad`` beside ``mse_linear``. ``gd_fit`` runs full-batch
 gradient descent with that hand-written gradient (the sheet's loop, without
 autograd). L is a quadratic with constant Hessian ``H = (2/N) [X 1]ᵀ[X 1]``, so

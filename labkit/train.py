@@ -3,7 +3,7 @@
 The loop is the one the tutorial "Feed-forward networks" (lab 4) writes for
 XOR and MNIST, in four numbered steps (forward, loss, backward, update); later
 tutorials import it from here. ``accuracy`` and ``confusion_matrix`` are the
-metrics of that tutorial's MNIST network; :func:`labkit.plot.plot_confusion_matrix`
+metrics of that tutorial's MNIST network; [`labkit.plot.plot_confusion_matrix`][labkit.plot.plot_confusion_matrix]
 draws the latter.
 
 An empty batch is an error everywhere (a mean over no examples is not a

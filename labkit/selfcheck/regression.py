@@ -1,7 +1,7 @@
 """Self-checks of tutorial 05, "Linear and logistic regression" (lab 3, exercises 1–7).
 
 The references are labkit's own functions where labkit has one
-(:func:`labkit.layers.mse_forward`, :mod:`labkit.regression`), so a student who
+([`labkit.layers.mse_forward`][labkit.layers.mse_forward], [`labkit.regression`][labkit.regression]), so a student who
 passes has also written what later tutorials import.
 """
 
