@@ -9,13 +9,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+supported() { "$1" -c 'import sys; sys.exit(not ((3, 11, 5) <= sys.version_info[:3] < (3, 14)))' 2>/dev/null; }
 PYTHON=${PYTHON:-}
-PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3 || true)}
-if [ -z "$PYTHON" ] || ! command -v "$PYTHON" >/dev/null; then
-  echo "setup: no Python found; install Python 3.11, 3.12 or 3.13 (or set PYTHON=...)" >&2
+if [ -z "$PYTHON" ]; then
+  for candidate in python3.11 python3.12 python3.13 python3; do
+    if command -v "$candidate" >/dev/null && supported "$candidate"; then PYTHON=$candidate; break; fi
+  done
+fi
+if [ -z "$PYTHON" ]; then
+  echo "setup: no Python 3.11.5-3.13 found; install one, or set PYTHON=/path/to/python3.12" >&2
   exit 1
 fi
-if ! "$PYTHON" -c 'import sys; sys.exit(not ((3, 11, 5) <= sys.version_info[:3] < (3, 14)))'; then
+if ! "$PYTHON" -c 'pass' 2>/dev/null; then
+  echo "setup: cannot run $PYTHON (a pyenv shim? then: PYENV_VERSION=3.13.0 make test PYTHON=python3.13," \
+       "or PYTHON=\$(pyenv root)/versions/3.13.0/bin/python3.13)" >&2
+  exit 1
+fi
+if ! supported "$PYTHON"; then
   echo "setup: Python 3.11.5 to 3.13 is required; $PYTHON is $("$PYTHON" --version 2>&1)" >&2
   exit 1
 fi
