@@ -127,7 +127,7 @@ class Unwritten(nn.Module):
     [(NoReLU, "ReLU is missing"), (ReLUEverywhere, "ReLU after fc2"), (SigmoidHidden, "sigmoid")],
 )
 def test_wrong_simple_mlp_class_gets_its_hint(cls, expected):
-    assert expected in _hint("simple_mlp", forward_checks._as_function(cls))
+    assert expected in _hint("simple_mlp", forward_checks.as_function(cls))
 
 
 @pytest.mark.parametrize(
@@ -135,15 +135,24 @@ def test_wrong_simple_mlp_class_gets_its_hint(cls, expected):
     [(OtherNames, "name the two layers self.fc1 and self.fc2"), (WrongSizes, "nn.Linear(d_in, d_out)")],
 )
 def test_simple_mlp_class_errors_say_what_to_fix(cls, expected):
-    verdict = selfcheck.verdict("simple_mlp", forward_checks._as_function(cls))
+    verdict = selfcheck.verdict("simple_mlp", forward_checks.as_function(cls))
     assert verdict.status == "failed" and expected in verdict.message
 
 
-def test_check_simple_mlp_returns_the_class_or_the_reference(monkeypatch, capsys):
+def test_check_gives_the_class_that_passed_or_the_reference(monkeypatch, capsys):
     monkeypatch.delenv("LABKIT_SELFCHECK_STRICT", raising=False)
-    assert forward_checks.check_simple_mlp(forward_checks.SimpleMLP) is forward_checks.SimpleMLP
-    assert forward_checks.check_simple_mlp(NoReLU) is forward_checks.SimpleMLP
-    assert forward_checks.check_simple_mlp(Unwritten) is forward_checks.SimpleMLP
+
+    def checked(cls):
+        return selfcheck.check("simple_mlp", forward_checks.as_function(cls)).cls
+
+    class Mine(NoReLU):
+        def forward(self, x):
+            return self.fc2(self.fc1(x).clamp(min=0))
+
+    assert checked(Mine) is Mine
+    assert checked(OtherNames) is forward_checks.SimpleMLP
+    assert checked(NoReLU) is forward_checks.SimpleMLP
+    assert checked(Unwritten) is forward_checks.SimpleMLP
     out = capsys.readouterr().out
     assert "✓ simple_mlp" in out and "✗ simple_mlp" in out and "not attempted yet" in out
 

@@ -63,7 +63,7 @@ from labkit import compare, get_device, plot, seed_everything, selfcheck
 from labkit.activations import relu, relu_grad, sigmoid, sigmoid_grad
 from labkit.datasets import xor
 from labkit.display import answer, paren, show_markdown, show_math, table
-from labkit.selfcheck.forward import check_simple_mlp
+from labkit.selfcheck.forward import as_function
 from labkit.train import accuracy
 
 plot.use_style()
@@ -272,8 +272,13 @@ class SimpleMLP(nn.Module):
         return out
 
 
+# %% [markdown]
+# The self-check needs a function: `as_function` builds your class with known weights
+# and runs it. What `check` returns carries the class to use from here on, yours if it
+# passed and labkit's otherwise, as `.cls`.
+
 # %%
-SimpleMLP = check_simple_mlp(SimpleMLP)
+SimpleMLP = selfcheck.check("simple_mlp", as_function(SimpleMLP)).cls
 
 # %% [markdown]
 # The network of the sheet, with random initial weights (seed 0; training later starts

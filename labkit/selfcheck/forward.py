@@ -5,10 +5,13 @@ The forward pass of the sheet's 2-2-1 network (one input, then a batch), the
 count. The first input of the forward passes is the sheet's own network, so a
 student who reproduces the sheet's numbers by hand sees the same ones here.
 
-``SimpleMLP`` is a class, not a function: :func:`check_simple_mlp` loads known
-weights into the student's two ``nn.Linear`` layers, checks the output like any
-other exercise, and returns the student's class if it passed, else
-:class:`SimpleMLP` (so the rest of the page keeps working).
+``SimpleMLP`` is a class, not a function: :func:`as_function` turns it into one
+that loads known weights into the class's two ``nn.Linear`` layers and runs it,
+so it is checked like any other exercise. The function ``check`` returns (the
+student's, or the reference when it did not pass) carries the class to use as
+``.cls``::
+
+    SimpleMLP = selfcheck.check("simple_mlp", as_function(SimpleMLP)).cls
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from labkit import selfcheck
 from labkit.selfcheck import register
 from labkit.selfcheck.core import Exercise, Mistake
 
@@ -99,8 +101,11 @@ class SimpleMLP(nn.Module):
         return self.fc2(torch.relu(self.fc1(x)))
 
 
-def _as_function(cls: type) -> object:
-    """``cls`` as a function of (X, W1, b1, W2, b2): build it, load the weights, run it."""
+def as_function(cls: type):
+    """``cls`` as a function of (X, W1, b1, W2, b2): build it, load the weights, run it.
+
+    The function's ``.cls`` attribute is ``cls``.
+    """
 
     def simple_mlp_output(X, W1, b1, W2, b2):
         model = cls(W1.shape[1], W1.shape[0], W2.shape[0])
@@ -120,17 +125,11 @@ def _as_function(cls: type) -> object:
                 layer.bias.copy_(bias)
             return model(X)
 
+    simple_mlp_output.cls = cls
     return simple_mlp_output
 
 
-def check_simple_mlp(cls: type) -> type:
-    """Self-check the student's ``SimpleMLP`` class (exercise 4.1) and show the verdict.
-
-    Returns:
-        ``cls`` if it passed, else the reference :class:`SimpleMLP`.
-    """
-    fn = _as_function(cls)
-    return cls if selfcheck.check("simple_mlp", fn) is fn else SimpleMLP
+simple_mlp_output.cls = SimpleMLP
 
 
 def grid_points(xs, ys):
