@@ -578,7 +578,7 @@ def outcome(k: int) -> str:
 
 
 show_markdown(table(
-    ["seed", "sigmoid: final loss", "ReLU: final loss", "ReLU units: dead",
+    ["seed", "sigmoid: outcome, loss", "ReLU: outcome, loss", "ReLU units: dead",
      "always on", "silent inputs"],
     [[str(seed), outcome(k), outcome(num_seeds + k), int(unit_off[num_seeds + k].sum()),
       int(unit_on[num_seeds + k].sum()), int(silent[num_seeds + k].sum())]
