@@ -48,6 +48,10 @@ __all__ = [
 SOLUTION_TAG = "celltag_lk-solution"
 TIMING_TAG = "celltag_timing"
 STDERR_MIME = "application/vnd.jupyter.stderr"
+#: Pygments token classes the site draws in the code's own colour (names, punctuation and
+#: whitespace; see ``stylesheets/extra.css``): their spans are dropped, a third of a page's
+#: weight. The browser test checks that they really have the code's colour.
+PLAIN_TOKENS = frozenset({"w", "n", "p"})
 #: The alt text nbconvert gives an image output that has none.
 NBCONVERT_NO_ALT = "No description has been provided for this image"
 
@@ -126,8 +130,8 @@ def _code_blocks(soup: BeautifulSoup) -> None:
         for child in list(code.contents):
             if isinstance(child, Tag) and child.name == "span" and not child.get_text():
                 continue  # pygments' empty leading span
-            if isinstance(child, Tag) and child.name == "span" and child.get("class") == ["w"]:
-                new_code.append(child.get_text())  # whitespace tokens carry no colour
+            if isinstance(child, Tag) and child.name == "span" and child.get("class", [""])[0] in PLAIN_TOKENS:
+                new_code.append(child.get_text())  # drawn in the code's own colour: no span needed
             else:
                 new_code.append(child.extract() if isinstance(child, Tag) else NavigableString(str(child)))
         pre.append(new_code)
@@ -152,10 +156,55 @@ def _outputs(soup: BeautifulSoup) -> None:
             collapser.decompose()
 
 
+_KEEP_CELL_CLASSES = re.compile(r"^(jp-Cell|jp-CodeCell|jp-MarkdownCell|celltag_.*)$")
+
+
+def _compact_cells(soup: BeautifulSoup) -> None:
+    """Rewrite each cell as the few elements the site's CSS styles.
+
+    nbconvert wraps every cell in six or seven nested divs (two ``jp-Cell`` divs,
+    input and output wrappers, prompts, collapsers), each with long class lists and a
+    ``tabindex`` that puts every cell in the keyboard's tab order: about 600 bytes a
+    cell. What remains: ``div.jp-Cell.jp-CodeCell`` holding ``div.jp-InputArea`` (the
+    code block) and ``div.jp-OutputArea`` (one ``div.jp-OutputArea-output`` per
+    output); ``div.jp-Cell.jp-MarkdownCell.jp-RenderedHTMLCommon`` holding the
+    rendered Markdown. Cell tags stay as ``celltag_*`` classes.
+    """
+    notebook = soup.select_one("div.jp-Notebook")
+    if notebook is None:
+        raise PageStructureError("no div.jp-Notebook around the cells")
+    for outer in notebook.find_all("div", class_="jp-Cell", recursive=False):
+        classes = [c for c in outer.get("class", []) if _KEEP_CELL_CLASSES.match(c)]
+        cell = soup.new_tag("div", attrs={"class": classes})
+        if "jp-MarkdownCell" in classes:
+            rendered = outer.select_one("div.jp-RenderedHTMLCommon")
+            if rendered is None:
+                raise PageStructureError("a Markdown cell has no div.jp-RenderedHTMLCommon")
+            cell["class"] = [*classes, "jp-RenderedHTMLCommon"]
+            for child in list(rendered.contents):
+                cell.append(child.extract())
+        else:
+            block = outer.select_one("div.jp-InputArea > div.highlight")
+            if block is not None:
+                area = soup.new_tag("div", attrs={"class": "jp-InputArea"})
+                area.append(block.extract())
+                cell.append(area)
+            outputs = outer.select("div.jp-OutputArea-output")
+            if outputs:
+                area = soup.new_tag("div", attrs={"class": "jp-OutputArea"})
+                for output in outputs:
+                    keep = [c for c in output.get("class", []) if c.startswith(("jp-Rendered", "jp-OutputArea-output", "lk-"))]
+                    output["class"] = keep
+                    if output.get("tabindex") is not None:
+                        del output["tabindex"]
+                    area.append(output.extract())
+                cell.append(area)
+        outer.replace_with(cell)
+    notebook.unwrap()
+
+
 def _fold(soup: BeautifulSoup, tag_class: str, summary: str, details_class: str, extra_class: str | None = None) -> int:
-    matches = soup.select(f"div.jp-Cell.{tag_class}")
-    # nbconvert nests a cell's wrapper in a second one with the same classes: fold the outer.
-    cells = [c for c in matches if not any(p in matches for p in c.parents)]
+    cells = soup.select(f"div.jp-Cell.{tag_class}")
     for cell in cells:
         if extra_class:
             cell["class"] = [*cell.get("class", []), extra_class]
@@ -285,6 +334,7 @@ def process_notebook_page(
     _drop_scaffolding(soup)
     _code_blocks(soup)
     _outputs(soup)
+    _compact_cells(soup)
     _fold(soup, SOLUTION_TAG, "Solution", "lk-solution")
     _fold(soup, TIMING_TAG, "Timing (measured in this build; it varies from run to run)", "lk-timing", "timing")
     _permalinks(soup)

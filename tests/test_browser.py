@@ -27,6 +27,7 @@ from coursebuild.browser import (
     HOW_TO_GET_CHROMIUM, axe_violations, browser, chromium_path, load_all_images, measure_page, problems,
     screenshot_both_palettes, serve, set_palette, site_pages,
 )
+from coursebuild.pages import PLAIN_TOKENS
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
@@ -168,6 +169,24 @@ def test_downloads_answer_and_solutions_open_from_the_keyboard(base, tutorials):
         summary.focus()
         tab.keyboard.press("Enter")
         assert tab.evaluate("document.querySelector('details.lk-solution').open")
+
+
+def test_tokens_without_spans_really_have_the_codes_colour(base):
+    """The build drops the spans of names, punctuation and whitespace (PLAIN_TOKENS):
+    only correct if the stylesheet draws them in the code's own colour."""
+    with browser() as context:
+        tab = context.new_page()
+        tab.goto(base + "tutorials/02-activations/", wait_until="networkidle")
+        for scheme in ("default", "slate"):
+            set_palette(tab, scheme)
+            colours = tab.evaluate(
+                """(classes) => { const block = document.querySelector('.md-content .highlight code');
+                   return classes.map(c => { const s = document.createElement('span'); s.className = c;
+                   s.textContent = 'x'; block.appendChild(s); const col = getComputedStyle(s).color;
+                   s.remove(); return col; }).concat([getComputedStyle(block).color]); }""",
+                sorted(PLAIN_TOKENS),
+            )
+            assert len(set(colours)) == 1, (scheme, dict(zip([*sorted(PLAIN_TOKENS), "code"], colours)))
 
 
 def test_instant_navigation_renders_math_on_the_next_page(base):

@@ -76,9 +76,10 @@ def test_code_cells_become_material_code_blocks_with_every_character_kept(proces
     texts = [b.get_text() for b in blocks]
     assert "x = 1 + 2  # a comment\nprint('x =', x)\n" in texts
     assert not soup.select(".highlight-ipynb, .CodeMirror")
-    # every span the highlighting colours survives: operators and punctuation included
+    # every token the stylesheet colours differently from plain code keeps its span
     first = blocks[0]
-    assert first.select("span.o") and first.select("span.p") and first.select("span.c1")
+    assert first.select("span.o") and first.select("span.mi") and first.select("span.c1")
+    assert not first.select("span.n, span.p, span.w")  # drawn in the code's own colour
     assert all(pre.get("tabindex") == "0" for pre in soup.select("div.highlight > pre"))
 
 
@@ -102,6 +103,14 @@ def test_stderr_is_marked_and_mime_attributes_dropped(processed):
     soup, _, _ = processed
     assert "UserWarning" in soup.select_one(".lk-stderr").get_text()
     assert not soup.select("[data-mime-type], [data-type]")
+
+
+def test_cells_are_compact(processed):
+    soup, _, _ = processed
+    assert not soup.select(".jp-Cell .jp-Cell, .jp-Cell-inputWrapper, .jp-Cell-outputWrapper, .jp-OutputArea-child")
+    assert not soup.select("div[tabindex]"), "a div in the tab order"
+    markdown = soup.select("div.jp-MarkdownCell.jp-RenderedHTMLCommon")
+    assert markdown and markdown[0].h1 is not None
 
 
 def test_outputs_are_keyboard_scrollable_and_out_of_the_search_index(processed):
