@@ -191,7 +191,7 @@ MEASURE_JS = r"""() => {
   out.images_without_alt = [...content.querySelectorAll('img')].filter(i => !(i.getAttribute('alt') || '').trim())
     .map(i => i.getAttribute('src'));
   const ids = new Set([...document.querySelectorAll('[id]')].map(e => e.id));
-  out.broken_anchors = [...content.querySelectorAll('a[href^="#"]')].map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
+  out.broken_anchors = [...document.querySelectorAll('.md-content a[href^="#"], nav.md-nav--secondary a[href^="#"]')].map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
     .filter(id => id && !ids.has(id));
   out.stderr = [...content.querySelectorAll('.lk-stderr')].map(e => short(e.textContent));
   return out;

@@ -31,6 +31,7 @@ import nbformat
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -53,7 +54,7 @@ ENVIRONMENT = Environment(
 KATEX_DIR = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
 #: Bump when the page post-processing changes (it keys the processed-page cache).
-PAGES_VERSION = "4"
+PAGES_VERSION = "6"
 
 _state: dict = {}
 
@@ -227,13 +228,6 @@ def _links(page, config, stem: str) -> dict[str, str]:
     }
 
 
-def _retitle(items, titles: dict[str, str]) -> None:
-    for item in items:
-        if item.id in titles:
-            item.title = titles[item.id]
-        _retitle(item.children, titles)
-
-
 def on_page_content(html: str, page, config, files) -> str:
     result = _result_for(page)
     if result is None:
@@ -266,8 +260,7 @@ def on_page_content(html: str, page, config, files) -> str:
     for name in entry["images"]:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / name).write_bytes((img_cache / name).read_bytes())
-    titles = entry["titles"]
-    _retitle(page.toc.items, titles)
+    page.toc = get_toc(entry["titles"])
     return entry["html"]
 
 

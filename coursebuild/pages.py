@@ -296,18 +296,48 @@ def _squeeze_whitespace(soup: BeautifulSoup) -> None:
         text.replace_with("\n" if "\n" in text else " ")
 
 
-def heading_titles(soup_or_html: BeautifulSoup | str) -> dict[str, str]:
-    """``{heading id: inner HTML}`` with the permalink removed, inline code kept."""
+#: Headings that repeat in every exercise; they stay on the page but not in the table of contents.
+TOC_SKIP = frozenset({"Your turn"})
+
+
+def _unique_ids(soup: BeautifulSoup) -> None:
+    """Repeated heading ids ("your-turn" in every exercise) become ``your-turn-2``, ``-3``..."""
+    seen: dict[str, int] = {}
+    for h in soup.find_all(re.compile(r"^h[1-6]$"), id=True):
+        base = h["id"]
+        seen[base] = seen.get(base, 0) + 1
+        if seen[base] > 1:
+            h["id"] = f"{base}-{seen[base]}"
+            for anchor in h.select("a.headerlink"):
+                anchor["href"] = f"#{h['id']}"
+
+
+def heading_titles(soup_or_html: BeautifulSoup | str, max_level: int = 3) -> list[dict]:
+    """The table of contents of a page, from its headings: nested MkDocs TOC tokens.
+
+    Each token is ``{"level", "id", "name", "children"}``, ``name`` being the heading's
+    inner HTML without the permalink, inline code kept. mkdocs-jupyter builds its table
+    of contents from the Markdown source with Python-Markdown's slugs, which drop inline
+    code ("Exercise 4: , , and") and so link to ids nbconvert never wrote; these tokens
+    use the ids the page really has.
+    """
     soup = soup_or_html if isinstance(soup_or_html, BeautifulSoup) else BeautifulSoup(soup_or_html, "html.parser")
-    titles = {}
-    for h in soup.find_all(re.compile(r"^h[1-6]$")):
+    root: list[dict] = []
+    stack: list[dict] = []
+    for h in soup.find_all(re.compile(rf"^h[1-{max_level}]$")):
         if not h.get("id"):
             continue
         clone = BeautifulSoup(str(h), "html.parser").find(h.name)
         for anchor in clone.select("a.anchor-link, a.headerlink"):
             anchor.decompose()
-        titles[h["id"]] = clone.decode_contents().strip()
-    return titles
+        token = {"level": int(h.name[1]), "id": h["id"], "name": clone.decode_contents().strip(), "children": []}
+        if clone.get_text(strip=True) in TOC_SKIP:
+            continue
+        while stack and stack[-1]["level"] >= token["level"]:
+            stack.pop()
+        (stack[-1]["children"] if stack else root).append(token)
+        stack.append(token)
+    return root
 
 
 def process_notebook_page(
@@ -323,8 +353,8 @@ def process_notebook_page(
         tutorials: the stems of every tutorial (``"02-activations"``), for links between pages.
 
     Returns:
-        The new HTML, the images to write beside it, and the heading titles for the
-        table of contents (:func:`heading_titles`).
+        The new HTML, the images to write beside it, and the table of contents
+        (:func:`heading_titles`).
 
     Raises:
         PageStructureError: the markup is not what the transforms expect.
@@ -338,6 +368,7 @@ def process_notebook_page(
     _fold(soup, SOLUTION_TAG, "Solution", "lk-solution")
     _fold(soup, TIMING_TAG, "Timing (measured in this build; it varies from run to run)", "lk-timing", "timing")
     _permalinks(soup)
+    _unique_ids(soup)
     _tutorial_links(soup, set(tutorials))
     images = _extract_images(soup, title)
     _meta_bar(soup, links, seconds)

@@ -29,7 +29,7 @@ def _notebook() -> nbformat.NotebookNode:
     md = nbformat.v4.new_markdown_cell
     nb.cells = [
         md("# The title\n\nSee [tensors](01-tensors.py#shapes) and [$x$](#part-two)."),
-        md("## Part two: `relu` and `sigmoid`"),
+        md("## Part two: `relu` and `sigmoid`\n\n### Your turn\n\n### Your turn"),
         code("x = 1 + 2  # a comment\nprint('x =', x)", outputs=[
             nbformat.v4.new_output("stream", name="stdout", text="x = 3\n")]),
         code("def f(z):\n    ### BEGIN SOLUTION\n    return 2 * z\n    ### END SOLUTION"),
@@ -147,9 +147,20 @@ def test_links_between_tutorials_and_permalinks(processed):
     assert not soup.select("a.anchor-link") and soup.select("a.headerlink")
 
 
-def test_headings_keep_inline_code_for_the_table_of_contents(processed):
-    _, _, titles = processed
-    assert titles["part-two-relu-and-sigmoid"] == "Part two: <code>relu</code> and <code>sigmoid</code>"
+def test_table_of_contents_keeps_inline_code_and_the_real_ids(processed):
+    soup, _, toc = processed
+    (title,) = toc
+    assert title["id"] == "the-title" and title["level"] == 1
+    (part,) = title["children"]
+    assert part["name"] == "Part two: <code>relu</code> and <code>sigmoid</code>"
+    assert soup.find(id=part["id"]) is not None
+    assert part["children"] == []  # "Your turn" stays out of the table of contents
+
+
+def test_repeated_heading_ids_are_made_unique(processed):
+    soup, _, _ = processed
+    assert [h["id"] for h in soup.find_all("h3")] == ["your-turn", "your-turn-2"]
+    assert soup.find("h3", id="your-turn-2").a["href"] == "#your-turn-2"
 
 
 def test_link_to_a_missing_tutorial_fails(rendered):
