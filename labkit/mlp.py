@@ -226,8 +226,11 @@ class MLP(nn.Module):
         num_hiddens: widths of the hidden layers; an ``int`` is one hidden
             layer, ``0`` or ``[]`` gives no hidden layer (a linear model).
         num_outputs: output units K.
-        activation: hidden non-linearity, a name from
-            ``labkit.activations.ACTIVATIONS``: ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
+        activation: hidden non-linearity: a name from
+            ``labkit.activations.ACTIVATIONS`` (``"sigmoid"``, ``"tanh"`` or
+            ``"relu"``), or any element-wise function of a tensor, such as
+            ``torch.sigmoid`` (one fused kernel, faster where a network is
+            evaluated many thousand times, as in tutorial 08).
         generator: random number generator for the initial weights (the
             global one when ``None``).
 
@@ -243,6 +246,8 @@ class MLP(nn.Module):
         [(5, 3), (5,), (4, 5), (4,), (2, 4), (2,)]
         >>> model(torch.zeros(3)).shape, model(torch.zeros(6, 3)).shape
         (torch.Size([2]), torch.Size([6, 2]))
+        >>> MLP(1, 10, 1, torch.sigmoid)
+        MLP(num_inputs=1, num_hiddens=[10], num_outputs=1, activation='sigmoid')
     """
 
     def __init__(
@@ -250,16 +255,20 @@ class MLP(nn.Module):
         num_inputs: int,
         num_hiddens: Sequence[int] | int,
         num_outputs: int,
-        activation: str = "sigmoid",
+        activation: str | Activation = "sigmoid",
         *,
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
         self.num_inputs = check_positive_int(num_inputs, "num_inputs")
         self.num_outputs = check_positive_int(num_outputs, "num_outputs")
-        self.activation = check_choice(activation, "activation", tuple(activations.ACTIVATIONS))
         self.num_hiddens = tuple(_widths(num_hiddens))
-        self._act = activations.get_activation(activation)[0]
+        if callable(activation):
+            self.activation = getattr(activation, "__name__", type(activation).__name__)
+            self._act = activation
+        else:
+            self.activation = check_choice(activation, "activation", tuple(activations.ACTIVATIONS))
+            self._act = activations.get_activation(activation)[0]
         sizes = [num_inputs, *self.num_hiddens, num_outputs]
         for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
             W = torch.randn(fan_out, fan_in, generator=generator) / math.sqrt(fan_in)

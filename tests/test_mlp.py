@@ -100,6 +100,18 @@ def test_mlp_forward_gradcheck(activation, lead):
                                     (x, Ws[0], bs[0], Ws[1], bs[1]))
 
 
+def test_mlp_takes_an_activation_function():
+    g = torch.Generator().manual_seed(6)
+    by_name = MLP(2, 4, 1, "tanh", generator=g)
+    by_function = MLP(2, 4, 1, torch.tanh)
+    by_function.load_state_dict(by_name.state_dict())
+    X = torch.randn(5, 2)
+    torch.testing.assert_close(by_function(X), by_name(X))
+    assert by_function.activation == "tanh"
+    with pytest.raises(ValueError, match="activation must be one of"):
+        MLP(2, 4, 1, 3)
+
+
 def test_mlp_forward_equals_the_model():
     model = MLP(3, [4, 2], 2, "tanh", generator=torch.Generator().manual_seed(5))
     X = torch.randn(6, 3)
