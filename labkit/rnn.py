@@ -286,10 +286,10 @@ def rnn_backward(dH: torch.Tensor, cache: list) -> RNNGrads:
     h_last = caches[-1][-1]
     _check_grad(dH, "dH", torch.empty((len(caches), *h_last.shape), dtype=h_last.dtype))
     _, _, W_ih, W_hh, _ = caches[0]
-    dX = torch.empty((len(caches), *caches[0][0].shape), dtype=dH.dtype)  # (T, N, input)
+    dX = dH.new_empty((len(caches), *caches[0][0].shape))  # (T, N, input), dH's device
     dW_ih, dW_hh = torch.zeros_like(W_ih), torch.zeros_like(W_hh)
-    db = torch.zeros(W_hh.shape[0], dtype=dH.dtype)
-    dh_norms = torch.empty(len(caches), dtype=dH.dtype)
+    db = dH.new_zeros(W_hh.shape[0])
+    dh_norms = dH.new_empty(len(caches))
     dh_next = torch.zeros_like(dH[0])  # (N, hidden): nothing flows back into h_T
     for t in reversed(range(len(caches))):
         dh = dH[t] + dh_next  # ∂L/∂h_t, (N, hidden)
@@ -462,11 +462,11 @@ def lstm_backward(dH: torch.Tensor, cache: list, dC: torch.Tensor | None = None)
     if dC is not None:
         _check_grad(dC, "dC", like)
     x0, _, _, W_ih, W_hh, *_ = caches[0]
-    dX = torch.empty((len(caches), *x0.shape), dtype=dH.dtype)  # (T, N, input)
+    dX = dH.new_empty((len(caches), *x0.shape))  # (T, N, input), dH's device
     dW_ih, dW_hh = torch.zeros_like(W_ih), torch.zeros_like(W_hh)
-    db = torch.zeros(W_hh.shape[0], dtype=dH.dtype)
-    dh_norms = torch.empty(len(caches), dtype=dH.dtype)
-    dc_norms = torch.empty(len(caches), dtype=dH.dtype)
+    db = dH.new_zeros(W_hh.shape[0])
+    dh_norms = dH.new_empty(len(caches))
+    dc_norms = dH.new_empty(len(caches))
     dh_next = torch.zeros_like(dH[0])  # (N, hidden)
     dc_next = torch.zeros_like(dH[0])  # (N, hidden)
     for t in reversed(range(len(caches))):
