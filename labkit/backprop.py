@@ -12,7 +12,7 @@ Shapes (D inputs, Z hidden units, K outputs; the sheet has K = 1):
     W2: (K, Z)   b2: (K,)   z4, ŷ, y: (K,)
 
 The weights are stored in ``torch.nn.Linear``'s orientation (out_features,
-in_features), like :class:`labkit.mlp.MLP`'s ``W1``/``W2``; the sheet stores
+in_features), like [`MLP`][labkit.mlp.MLP]'s ``W1``/``W2``; the sheet stores
 their transposes and writes ``W1ᵀ x``. A batch ``x: (N, D)`` with ``y: (N, K)``
 is accepted too: each row goes through the same graph (``z1 = x W1ᵀ``) and the
 loss is the sum over the rows, so every intermediate gets a leading N.
@@ -45,7 +45,7 @@ def shallow_forward(
 
     Returns:
         ``(y_hat, cache)``: y_hat (K,) or (N, K); cache holds ``x, W1, b1, W2,
-        b2, z1, z2, z3, z4, y_hat`` for :func:`shallow_backward`.
+        b2, z1, z2, z3, z4, y_hat`` for [`shallow_backward`][labkit.backprop.shallow_backward].
 
     Raises:
         ValueError: a shape does not fit the others.
@@ -88,12 +88,14 @@ def shallow_forward(
 def shallow_loss(y: torch.Tensor, y_hat: torch.Tensor) -> torch.Tensor:
     """The sheet's loss ``L = Σ (y − ŷ)²``, summed over outputs and rows.
 
-    For one example with one output this is ``labkit.layers.mse_forward``'s mean
-    squared error, which computes it. For more numbers the sheet's loss is the
-    *sum* of the squared errors (``numel`` times the mean): the gradient of a sum
-    over a batch is then the sum of the per-example gradients of the sheet's
-    single-example formula, ``dŷ = −2 (y − ŷ)``, which :func:`shallow_backward`
-    returns and tutorial 09 checks.
+    For one example with one output this is the mean squared error of
+    [`mse_forward`][labkit.layers.mse_forward], which computes it. For more
+    numbers the sheet's loss is the *sum* of the squared errors (``numel`` times
+    the mean): the gradient of a sum over a batch is then the sum of the
+    per-example gradients of the sheet's single-example formula
+    ``dŷ = −2 (y − ŷ)``, which
+    [`shallow_backward`][labkit.backprop.shallow_backward] returns and tutorial
+    09 checks.
 
     Args:
         y: targets, (K,) or (N, K).
@@ -147,7 +149,7 @@ def shallow_backward(y: torch.Tensor, cache: dict[str, torch.Tensor]) -> dict[st
 
     Args:
         y: targets, same shape and dtype as ``cache["y_hat"]``: (K,) or (N, K).
-        cache: the second return value of :func:`shallow_forward`.
+        cache: the second return value of [`shallow_forward`][labkit.backprop.shallow_forward].
 
     Returns:
         ``{"y_hat", "z4", "b2", "W2", "z3", "z2", "z1", "b1", "W1", "x"}`` mapped

@@ -79,7 +79,7 @@ def num_parameters(num_inputs: int, num_hiddens: Sequence[int] | int, num_output
 
     Args:
         num_inputs: input features D = Z_0.
-        num_hiddens: hidden widths, as for :class:`MLP` (an int is one layer).
+        num_hiddens: hidden widths, as for [`MLP`][labkit.mlp.MLP] (an int is one layer).
         num_outputs: outputs K.
 
     Returns:
@@ -217,7 +217,7 @@ class MLP(nn.Module):
     """A fully connected feed-forward network with a linear output layer.
 
     ``h_0 = x``, ``h_l = act(W_l h_{l-1} + b_l)`` for every hidden layer and
-    ``f(x) = W_L h_{L-1} + b_L``, computed by :func:`mlp_forward`. The parameters
+    ``f(x) = W_L h_{L-1} + b_L``, computed by [`mlp_forward`][labkit.mlp.mlp_forward]. The parameters
     are registered as ``W1, b1, W2, b2, ...`` (the sheet's names), ``W_l`` of
     shape (fan_out, fan_in) as in ``nn.Linear`` and ``b_l`` of shape (fan_out,).
 
