@@ -175,7 +175,10 @@ def rnn_cell_forward(
     Args:
         x: input, (N, input), floating point.
         h: previous hidden state, (N, hidden), dtype of ``x``.
-        W_ih: (hidden, input); W_hh: (hidden, hidden); b_ih, b_hh: (hidden,).
+        W_ih: input weights, (hidden, input).
+        W_hh: recurrent weights, (hidden, hidden).
+        b_ih: input bias, (hidden,).
+        b_hh: recurrent bias, (hidden,).
 
     Returns:
         ``(h_new, cache)`` with h_new: (N, hidden).
@@ -183,7 +186,7 @@ def rnn_cell_forward(
     Raises:
         TypeError, ValueError: non-tensors, integer or mixed dtypes, shapes that do not fit.
 
-    Example:
+    Examples:
         >>> cell = torch.nn.RNNCell(3, 4)
         >>> x, h = torch.randn(2, 3), torch.randn(2, 4)
         >>> h_new, cache = rnn_cell_forward(x, h, *params_from_torch(cell))
@@ -208,7 +211,7 @@ def rnn_cell_backward(dh_new: torch.Tensor, cache: tuple) -> tuple[torch.Tensor,
     Returns:
         ``(dx, dh, dW_ih, dW_hh, db_ih, db_hh)``, shaped like the forward arguments.
 
-    Example:
+    Examples:
         >>> params = params_from_torch(torch.nn.RNNCell(3, 4))
         >>> h_new, cache = rnn_cell_forward(torch.randn(2, 3), torch.randn(2, 4), *params)
         >>> [tuple(g.shape) for g in rnn_cell_backward(torch.ones(2, 4), cache)]
@@ -239,7 +242,7 @@ def rnn_forward(
     Returns:
         ``(H, cache)`` with H: (T, N, hidden), the hidden states h_1 .. h_T.
 
-    Example:
+    Examples:
         >>> rnn = torch.nn.RNN(3, 4)
         >>> X, h0 = torch.randn(5, 2, 3), torch.zeros(2, 4)
         >>> H, cache = rnn_forward(X, h0, params_from_torch(rnn))
@@ -272,7 +275,7 @@ def rnn_backward(dH: torch.Tensor, cache: list) -> RNNGrads:
         :class:`RNNGrads` ``(dX, dh0, dW_ih, dW_hh, db_ih, db_hh, dh_norms)``;
         ``dh_norms[t - 1]`` is the Frobenius norm of ``∂L/∂h_t`` (N, hidden).
 
-    Example:
+    Examples:
         >>> params = params_from_torch(torch.nn.RNN(3, 4))
         >>> H, cache = rnn_forward(torch.randn(5, 2, 3), torch.zeros(2, 4), params)
         >>> dH = torch.zeros_like(H)
@@ -321,8 +324,10 @@ def lstm_cell_forward(
     Args:
         x: input, (N, input), floating point.
         state: ``(h, c)``, each (N, hidden), dtype of ``x``.
-        W_ih: (4 * hidden, input); W_hh: (4 * hidden, hidden);
-            b_ih, b_hh: (4 * hidden,).
+        W_ih: input weights, (4 * hidden, input), blocks i, f, g, o.
+        W_hh: recurrent weights, (4 * hidden, hidden).
+        b_ih: input bias, (4 * hidden,).
+        b_hh: recurrent bias, (4 * hidden,).
 
     Returns:
         ``((h_new, c_new), cache)``, h_new and c_new: (N, hidden).
@@ -330,7 +335,7 @@ def lstm_cell_forward(
     Raises:
         TypeError, ValueError: non-tensors, integer or mixed dtypes, shapes that do not fit.
 
-    Example:
+    Examples:
         >>> cell = torch.nn.LSTMCell(3, 4)
         >>> x, h, c = torch.randn(2, 3), torch.randn(2, 4), torch.randn(2, 4)
         >>> (h_new, c_new), cache = lstm_cell_forward(x, (h, c), *params_from_torch(cell))
@@ -362,13 +367,14 @@ def lstm_cell_backward(
     ``dc_prev = dc * f``: the path along which the LSTM's gradient does not vanish.
 
     Args:
-        dh_new, dc_new: gradients of the loss w.r.t. h_new and c_new, each (N, hidden).
+        dh_new: gradient of the loss w.r.t. h_new, (N, hidden).
+        dc_new: gradient of the loss w.r.t. c_new, (N, hidden).
         cache: from :func:`lstm_cell_forward`.
 
     Returns:
         ``(dx, dh, dc, dW_ih, dW_hh, db_ih, db_hh)``, shaped like the forward arguments.
 
-    Example:
+    Examples:
         >>> params = params_from_torch(torch.nn.LSTMCell(3, 4))
         >>> state = (torch.randn(2, 4), torch.randn(2, 4))
         >>> (h_new, c_new), cache = lstm_cell_forward(torch.randn(2, 3), state, *params)
@@ -407,7 +413,7 @@ def lstm_forward(
         ``(H, C, cache)`` with H and C: (T, N, hidden), the hidden and cell
         states of steps 1 .. T (``nn.LSTM``'s ``h_n, c_n`` are ``H[-1], C[-1]``).
 
-    Example:
+    Examples:
         >>> lstm = torch.nn.LSTM(3, 4)
         >>> X, h0, c0 = torch.randn(5, 2, 3), torch.zeros(2, 4), torch.zeros(2, 4)
         >>> H, C, cache = lstm_forward(X, (h0, c0), params_from_torch(lstm))
@@ -444,7 +450,7 @@ def lstm_backward(dH: torch.Tensor, cache: list, dC: torch.Tensor | None = None)
         ``dh_norms[t - 1]`` and ``dc_norms[t - 1]`` are the Frobenius norms of
         ``∂L/∂h_t`` and ``∂L/∂c_t``.
 
-    Example:
+    Examples:
         >>> params = params_from_torch(torch.nn.LSTM(3, 4))
         >>> state0 = (torch.zeros(2, 4), torch.zeros(2, 4))
         >>> H, C, cache = lstm_forward(torch.randn(5, 2, 3), state0, params)
@@ -509,7 +515,7 @@ def clip_grad_norm(
         TypeError: ``grads`` is not a non-empty list of floating tensors of one dtype.
         ValueError: ``max_norm`` is not a positive finite number.
 
-    Example:
+    Examples:
         >>> clipped, norm = clip_grad_norm([torch.tensor([3.0, 0.0]), torch.tensor([4.0])], 1.0)
         >>> round(norm.item(), 4), [[round(v, 4) for v in g.tolist()] for g in clipped]
         (5.0, [[0.6, 0.0], [0.8]])

@@ -113,7 +113,7 @@ def load_names(directory: str | os.PathLike | None = None) -> list[str]:
         NamesCorruptError: an MD5 mismatch, or a line that is empty or holds
             the boundary token ``"."`` or white space.
 
-    Example:
+    Examples:
         >>> names = load_names()
         >>> len(names), names[:3]
         (32033, ['emma', 'olivia', 'ava'])
@@ -158,7 +158,7 @@ def names_split(split: str, directory: str | os.PathLike | None = None) -> list[
     Raises:
         ValueError: unknown split (the message lists the valid ones).
 
-    Example:
+    Examples:
         >>> [len(names_split(s)) for s in SPLITS]
         [23596, 2949, 2949]
     """
@@ -183,7 +183,7 @@ class Vocab:
         TypeError: ``chars`` is not a string or an iterable of strings.
         ValueError: an entry is not one character, or is ``"."``.
 
-    Example:
+    Examples:
         >>> vocab = Vocab()
         >>> vocab.size, vocab.encode("emma").tolist()
         (27, [5, 13, 13, 1])
@@ -309,7 +309,7 @@ def make_examples(
         TypeError, ValueError: bad ``names``, ``vocab`` or ``context``, or a
             character outside the vocabulary.
 
-    Example:
+    Examples:
         >>> X, Y = make_examples(["ava"], Vocab(), context=2)
         >>> X.tolist(), Y.tolist()
         ([[0, 0], [0, 1], [1, 22], [22, 1]], [1, 22, 1, 0])
@@ -352,7 +352,7 @@ def pad_batch(
         TypeError, ValueError: bad ``names`` or ``vocab``, or a character
             outside the vocabulary.
 
-    Example:
+    Examples:
         >>> inputs, targets, mask = pad_batch(["ava", "bo"], Vocab())
         >>> inputs.tolist()
         [[0, 1, 22, 1], [0, 2, 15, 0]]
