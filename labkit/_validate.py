@@ -8,11 +8,15 @@ deep inside torch.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
 
-__all__ = ["check_tensor", "check_same_shape", "check_positive_int", "check_choice"]
+__all__ = [
+    "check_tensor", "check_same_shape", "check_positive_int", "check_choice", "check_number", "check_instance",
+    "check_seed",
+]
 
 
 def _shape_str(shape: Sequence[int | str | None]) -> str:
@@ -95,3 +99,53 @@ def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value  # type: ignore[return-value]
+
+
+def check_number(
+    value: object,
+    name: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = False,
+    exclusive_minimum: bool = False,
+) -> float:
+    """Return ``value`` if it is a finite real number (not a bool) in range, else raise.
+
+    Args:
+        value: the value to check.
+        name: the argument's name, used in the error message.
+        minimum: smallest allowed value (``None``: no bound).
+        maximum: largest allowed value (``None``: no bound).
+        integer: require an ``int``.
+        exclusive_minimum: ``minimum`` itself is not allowed.
+
+    Raises:
+        TypeError: not a number (or not an int when ``integer``).
+        ValueError: not finite, or out of range.
+    """
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        want = "an integer" if integer else "a number"
+        raise TypeError(f"{name} must be {want}, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if minimum is not None and (value < minimum or (exclusive_minimum and value == minimum)):
+        raise ValueError(f"{name} must be {'>' if exclusive_minimum else '>='} {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value!r}")
+    return value
+
+
+def check_instance(value: object, name: str, types: type | tuple[type, ...], what: str) -> object:
+    """Return ``value`` if it is an instance of ``types``; else raise ``TypeError`` naming ``what``."""
+    if not isinstance(value, types):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}")
+    return value
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """Return ``value`` if it is a non-negative ``int`` usable as a seed."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return value

@@ -40,8 +40,14 @@ def max_abs_diff(a: torch.Tensor, b: torch.Tensor) -> float:
         >>> max_abs_diff(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.5]))
         0.5
     """
-    a = torch.as_tensor(a)
-    b = torch.as_tensor(b)
+    for name, value in (("a", a), ("b", b)):
+        if not isinstance(value, (torch.Tensor, int, float, list, tuple)) or isinstance(value, bool):
+            raise TypeError(f"{name} must be a tensor (or numbers), got {type(value).__name__}")
+    try:
+        a = torch.as_tensor(a)
+        b = torch.as_tensor(b)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"a and b must be tensors or nested lists of numbers: {err}") from None
     for name, t in (("a", a), ("b", b)):
         if t.is_complex():
             raise TypeError(f"{name} must be a real tensor, got {t.dtype}")

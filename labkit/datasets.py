@@ -12,9 +12,9 @@ import math
 
 import torch
 
-from labkit._validate import check_positive_int
+from labkit._validate import check_number, check_positive_int, check_seed
 
-__all__ = ["xor", "two_moons", "regression_1d"]
+__all__ = ["xor", "two_moons", "regression_1d", "regression_1d_target"]
 
 
 def xor(dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,9 +49,8 @@ def two_moons(
     check_positive_int(n_samples, "n_samples")
     if n_samples < 2:
         raise ValueError(f"n_samples must be at least 2, got {n_samples}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
-    g = torch.Generator().manual_seed(seed)
+    check_number(noise, "noise", minimum=0)
+    g = torch.Generator().manual_seed(check_seed(seed))
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out = torch.linspace(0, math.pi, n_out, dtype=torch.float64)
@@ -93,9 +92,8 @@ def regression_1d(
     """
     check_positive_int(n_train, "n_train")
     check_positive_int(n_test, "n_test")
-    if not noise >= 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
-    g = torch.Generator().manual_seed(seed)
+    check_number(noise, "noise", minimum=0)
+    g = torch.Generator().manual_seed(check_seed(seed))
 
     def sample(n: int) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.sort(torch.rand(n, generator=g, dtype=torch.float64) * 6 - 3).values

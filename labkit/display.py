@@ -209,10 +209,19 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], align: str | Non
     | $10$ | $0.25$ |
     | $100$ | $0.125$ |
     """
+    if isinstance(header, str) or not isinstance(header, (list, tuple)) or not header:
+        raise TypeError(f"header must be a non-empty list of column titles, got {header!r}")
+    if not isinstance(rows, (list, tuple)):
+        raise TypeError(f"rows must be a list of rows, got {type(rows).__name__}")
     if not rows:
         raise ValueError("rows must not be empty")
+    if align is not None and not isinstance(align, str):
+        raise TypeError(f"align must be a string such as 'lrr', got {type(align).__name__}")
+    _check_digits(digits)
     width = len(header)
     for i, row in enumerate(rows):
+        if isinstance(row, str) or not isinstance(row, (list, tuple)):
+            raise TypeError(f"row {i} must be a list of cells, got {type(row).__name__}")
         if len(row) != width:
             raise ValueError(f"row {i} has {len(row)} cells, the header has {width}")
     if align is None:

@@ -84,6 +84,15 @@ DPI = 200
 _SWAP = {mcolors.to_hex(LIGHT[k]): mcolors.to_hex(DARK[k]) for k in LIGHT}
 
 
+def _rgba(color, name: str) -> tuple[float, float, float, float]:
+    if isinstance(color, bool) or not isinstance(color, (str, tuple, list)):
+        raise TypeError(f"{name} must be a colour (a name, '#rrggbb' or an RGB(A) tuple), got {type(color).__name__}")
+    try:
+        return mcolors.to_rgba(color)
+    except ValueError:
+        raise ValueError(f"{name} must be a colour (a name, '#rrggbb' or an RGB(A) tuple), got {color!r}") from None
+
+
 def _luminance(color) -> float:
     r, g, b = mcolors.to_rgb(color)
 
@@ -109,6 +118,9 @@ def contrast_ratio(foreground, background) -> float:
         >>> contrast_ratio(LIGHT["ink"], BACKGROUND["light"]) >= 4.5
         True
     """
+    _rgba(foreground, "foreground")
+    if _rgba(background, "background")[3] != 1:
+        raise ValueError(f"background must be opaque, got {background!r}")
     fg = _luminance(_over(foreground, background))
     bg = _luminance(background)
     hi, lo = max(fg, bg), min(fg, bg)
@@ -149,6 +161,8 @@ def alt_text(fig: Figure) -> str:
     ``"sigmoid, tanh and ReLU: f(z) against z"``. Returns ``""`` when the figure
     has no title at all (the site build reports such a figure).
     """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     explicit = getattr(fig, "_labkit_alt", None)
     if explicit:
         return explicit

@@ -146,7 +146,12 @@ def plot_loss(
     Returns:
         The axes drawn into.
     """
-    values = torch.as_tensor(losses, dtype=torch.float64).detach().cpu()
+    if ax is not None and not isinstance(ax, plt.Axes):
+        raise TypeError(f"ax must be matplotlib Axes or None, got {type(ax).__name__}")
+    try:
+        values = torch.as_tensor(losses, dtype=torch.float64).detach().cpu()
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"losses must be a sequence of numbers or a tensor, got {type(losses).__name__}") from None
     if values.ndim != 1 or values.numel() == 0:
         raise ValueError(f"losses must be a non-empty 1-D sequence, got shape {tuple(values.shape)}")
     if ax is None:
@@ -260,6 +265,8 @@ def show_images(
         The figure.
     """
     check_tensor(images, "images", ndim=(2, 3))
+    if not isinstance(cmap, str) or cmap not in mpl.colormaps:
+        raise ValueError(f"cmap must be the name of a matplotlib colour map such as 'gray', got {cmap!r}")
     images = images.detach().cpu().float()
     if images.ndim == 2:
         side = int(round(images.shape[1] ** 0.5))

@@ -57,7 +57,12 @@ def get_device(prefer: str | None = None) -> torch.device:
 
 def describe_device(device: torch.device | None = None) -> str:
     """Describe ``device`` in one line, e.g. ``"cpu (x86_64, 2 threads)"``."""
-    device = device or get_device()
+    if device is None:
+        device = get_device()
+    elif isinstance(device, str):
+        device = torch.device(get_device(device).type) if device in ("cpu", "cuda") else None
+    if not isinstance(device, torch.device):
+        raise TypeError(f"device must be a torch.device, 'cpu', 'cuda' or None, got {type(device).__name__}")
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} torch threads)"

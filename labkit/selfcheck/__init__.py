@@ -82,6 +82,8 @@ def verdict(name: str, fn: Callable[..., Any]) -> Verdict:
         KeyError: there is no exercise called ``name``.
         TypeError: ``fn`` is not callable.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the exercise's name as a string, e.g. 'sigmoid_grad', got {type(name).__name__}")
     known = exercises()
     if name not in known:
         close = [n for n in known if n.split("_")[0] == name.split("_")[0]]
