@@ -282,7 +282,9 @@ def run(exercise: Exercise, fn: Callable[..., Any]) -> Verdict:
             f"  Hint: {hint or 'no typical mistake recognised; compare the numbers above with a hand computation.'}"
         )
         return Verdict(name, "failed", message, hint)
-    return Verdict(name, "passed", f"✓ {name}: {exercise.what} on {len(cases)} random inputs ({_describe(shapes)}).")
+    described = _describe([s for s in shapes if s != "scalars"])
+    inputs = f"{len(cases)} random inputs" + (f" ({described})" if described else "")
+    return Verdict(name, "passed", f"✓ {name}: {exercise.what} on {inputs}.")
 
 
 def _shape_of(args: tuple) -> str:
@@ -295,7 +297,7 @@ def _shape_of(args: tuple) -> str:
 
 def _describe(shapes: list[str]) -> str:
     seen = list(dict.fromkeys(shapes))
-    return "shapes " + ", ".join(seen) if seen else "no inputs"
+    return "shapes " + ", ".join(seen) if seen else ""
 
 
 def _exception_hint(err: Exception) -> str:
