@@ -174,7 +174,7 @@ register(
     Exercise(
         name="sigma",
         page=PAGE,
-        reference=activations.tanh,
+        reference=torch.tanh,
         cases=_sigma_cases,
         what="equals torch.tanh, also for |x| = 100",
         mistakes=[
