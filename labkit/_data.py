@@ -2,7 +2,7 @@
 
 The site build executes each tutorial and then asks its kernel which files it
 used, so that its cache re-runs a tutorial when a data file it read changes
-(``coursebuild/cache.py``). Loaders call :func:`record` for every file they open.
+(``coursebuild/cache.py``). Loaders call ``record`` for every file they open.
 """
 
 from __future__ import annotations

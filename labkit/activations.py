@@ -61,6 +61,10 @@ def sigmoid(z: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError: ``z`` is not a floating-point tensor.
+
+    Examples:
+        >>> sigmoid(torch.tensor([-20.0, 0.0, 2.0]))
+        tensor([2.0612e-09, 5.0000e-01, 8.8080e-01])
     """
     z = _check(z)
     pos = z >= 0
@@ -84,6 +88,10 @@ def sigmoid_grad(z: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError: ``z`` is not a floating-point tensor.
+
+    Examples:
+        >>> sigmoid_grad(torch.tensor([0.0, 2.0]))
+        tensor([0.2500, 0.1050])
     """
     z = _check(z)
     return sigmoid(z) * sigmoid(-z)
@@ -105,6 +113,10 @@ def tanh(z: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError: ``z`` is not a floating-point tensor.
+
+    Examples:
+        >>> tanh(torch.tensor([-100.0, 0.0, 0.5]))
+        tensor([-1.0000,  0.0000,  0.4621])
     """
     z = _check(z)
     pos = z >= 0
@@ -127,6 +139,10 @@ def tanh_grad(z: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError: ``z`` is not a floating-point tensor.
+
+    Examples:
+        >>> tanh_grad(torch.tensor([0.0, 0.5]))
+        tensor([1.0000, 0.7864])
     """
     z = _check(z)
     return 4 * sigmoid(2 * z) * sigmoid(-2 * z)
@@ -136,7 +152,7 @@ def relu(z: torch.Tensor) -> torch.Tensor:
     """Rectified linear unit ``ReLU(z) = max(0, z)``, element-wise.
 
     NaN stays NaN (as in ``torch.relu``), and autograd's derivative at ``z = 0``
-    is 0, matching :func:`relu_grad`.
+    is 0, matching [`relu_grad`][labkit.activations.relu_grad].
 
     Args:
         z: pre-activations, any shape, floating point.
@@ -146,6 +162,10 @@ def relu(z: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError: ``z`` is not a floating-point tensor.
+
+    Examples:
+        >>> relu(torch.tensor([-1.0, 0.0, 2.0]))
+        tensor([0., 0., 2.])
     """
     z = _check(z)
     return torch.where(z <= 0, torch.zeros_like(z), z)
@@ -164,6 +184,10 @@ def relu_grad(z: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError: ``z`` is not a floating-point tensor.
+
+    Examples:
+        >>> relu_grad(torch.tensor([-1.0, 0.0, 2.0]))
+        tensor([0., 0., 1.])
     """
     z = _check(z)
     return (z > 0).to(z.dtype)
@@ -190,6 +214,11 @@ def get_activation(
 
     Raises:
         ValueError: ``name`` is not one of the three.
+
+    Examples:
+        >>> f, df = get_activation("tanh")
+        >>> f(torch.tensor([0.0])), df(torch.tensor([0.0]))
+        (tensor([0.]), tensor([1.]))
     """
     check_choice(name, "name", tuple(ACTIVATIONS))
     return ACTIVATIONS[name]

@@ -2,8 +2,8 @@
 
 In the style of the "backprop ninja" ``cmp`` helper: every manual gradient on a
 page is printed next to autograd's with its maximum absolute difference. Unlike
-a print, :func:`compare` fails loudly: a difference above the tolerance raises
-:class:`MismatchError`, so a wrong gradient on a page fails the site build. A
+a print, [`compare`][labkit.checks.compare] fails loudly: a difference above the tolerance raises
+[`MismatchError`][labkit.checks.MismatchError], so a wrong gradient on a page fails the site build. A
 page that shows a mismatch on purpose says so with ``expect="mismatch"`` (and
 explains it where it stands); then a *match* is the error.
 """

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from labkit._validate import check_number, check_positive_int, check_seed
+from labkit._validate import check_number, check_positive_int, check_seed, check_tensor
 
 __all__ = ["xor", "two_moons", "regression_1d", "regression_1d_target"]
 
@@ -23,6 +23,11 @@ def xor(dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]
     Returns:
         ``(X, y)`` with X: (4, 2) inputs in {0, 1}² and y: (4, 1) targets
         ``x1 XOR x2``, both of ``dtype``.
+
+    Examples:
+        >>> X, y = xor()
+        >>> X.tolist(), y.flatten().tolist()
+        ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0])
     """
     X = torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
     y = torch.tensor([[0], [1], [1], [0]], dtype=dtype)
@@ -45,6 +50,11 @@ def two_moons(
 
     Returns:
         ``(X, y)`` with X: (n_samples, 2) float32 and y: (n_samples,) int64 labels in {0, 1}.
+
+    Examples:
+        >>> X, y = two_moons(100, noise=0.1, seed=0)
+        >>> tuple(X.shape), y.bincount().tolist()
+        ((100, 2), [50, 50])
     """
     check_positive_int(n_samples, "n_samples")
     if n_samples < 2:
@@ -89,6 +99,11 @@ def regression_1d(
     Returns:
         ``(X, y, X_test, y_test)``: X: (n_train, 1), y: (n_train,),
         X_test: (n_test, 1), y_test: (n_test,), all float32, X sorted ascending.
+
+    Examples:
+        >>> X, y, X_test, y_test = regression_1d(20, 50, seed=0)
+        >>> tuple(X.shape), tuple(y_test.shape), bool((X[1:] >= X[:-1]).all())
+        ((20, 1), (50,), True)
     """
     check_positive_int(n_train, "n_train")
     check_positive_int(n_test, "n_test")
@@ -106,5 +121,17 @@ def regression_1d(
 
 
 def regression_1d_target(x: torch.Tensor) -> torch.Tensor:
-    """The noise-free target of :func:`regression_1d`: ``sin(2x) + 0.5 x``, same shape as ``x``."""
+    """The noise-free target of [`regression_1d`][labkit.datasets.regression_1d].
+
+    Args:
+        x: inputs, any shape, floating point.
+
+    Returns:
+        ``sin(2x) + 0.5 x``, same shape as ``x``.
+
+    Examples:
+        >>> regression_1d_target(torch.tensor([0.0])).shape
+        torch.Size([1])
+    """
+    check_tensor(x, "x", floating=True)
     return torch.sin(2 * x) + 0.5 * x

@@ -6,7 +6,7 @@ computation (the idea of MyST-NB's ``glue``)::
 
     show_math(r"\\frac{dz}{dx}\\Big|_{x=@x} = 4 \\cdot @x = @dz", x=x, dz=x.grad)
 
-``@name`` is replaced by :func:`latex` of the value passed as ``name``: a number
+``@name`` is replaced by [`latex`][labkit.display.latex] of the value passed as ``name``: a number
 with up to four decimals, scientific notation for tiny or huge ones, thousands
 separators for integers, a column vector or a matrix for a tensor. A value that
 is already a string is inserted as it is.
@@ -82,7 +82,7 @@ def sci(value: Any, digits: int = 3) -> str:
 
 
 def paren(value: Any, digits: int = 4) -> str:
-    """:func:`latex` of a number, in parentheses when negative (for ``x - (-2)``).
+    """[`latex`][labkit.display.latex] of a number, in parentheses when negative (for ``x - (-2)``).
 
     >>> paren(-2.5), paren(3)
     ('(-2.5)', '3')
@@ -131,7 +131,7 @@ def latex(value: Any, digits: int = 4) -> str:
 
 
 def fill(template: str, digits: int = 4, **values: Any) -> str:
-    """Replace each ``@name`` of ``template`` with :func:`latex` of ``values[name]``.
+    """Replace each ``@name`` of ``template`` with [`latex`][labkit.display.latex] of ``values[name]``.
 
     Raises:
         KeyError: a placeholder has no value, or a value has no placeholder (a typo).
@@ -201,7 +201,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], align: str | Non
         digits: decimals of the numbers.
 
     Returns:
-        The table's Markdown, for :func:`show_markdown`.
+        The table's Markdown, for [`show_markdown`][labkit.display.show_markdown].
 
     >>> print(table(["n", "error"], [[10, 0.25], [100, 0.125]]))
     | n | error |

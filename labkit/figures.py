@@ -3,18 +3,18 @@
 The course site has a light and a dark palette, and a figure is shown on both.
 No single ink colour reaches 4.5:1 contrast on white *and* on Material's dark
 "slate" background, so every figure is rendered twice: as drawn (light ink,
-the colours of :data:`LIGHT`) and with each course colour swapped for its
-partner in :data:`DARK`. Both are rendered at twice the CSS size, so they stay
+the colours of [`LIGHT`][labkit.figures.LIGHT]) and with each course colour swapped for its
+partner in [`DARK`][labkit.figures.DARK]. Both are rendered at twice the CSS size, so they stay
 sharp on high-density screens.
 
-:func:`render` does this and measures what a reader will see: the smallest
+[`render`][labkit.figures.render] does this and measures what a reader will see: the smallest
 font (in points, turned into CSS pixels by the page test from the displayed
 width) and the lowest contrast of any text or data line against each
-palette's background. :func:`alt_text` says what the figure shows, from its
-titles and axis labels, unless the author set one with :func:`set_alt`.
+palette's background. [`alt_text`][labkit.figures.alt_text] says what the figure shows, from its
+titles and axis labels, unless the author set one with [`set_alt`][labkit.figures.set_alt].
 
-In Jupyter and Colab, :func:`labkit.plot.use_style` shows figures as sharp
-light PNGs; the site build (``LABKIT_SITE_FIGURES=1``) asks for :func:`render`'s
+In Jupyter and Colab, [`use_style`][labkit.plot.use_style] shows figures as sharp
+light PNGs; the site build (``LABKIT_SITE_FIGURES=1``) asks for [`render`][labkit.figures.render]'s
 two PNGs and the report. First used by every tutorial through ``labkit.plot``.
 """
 
@@ -61,7 +61,7 @@ LIGHT = {
 }
 
 #: The same roles on the dark palette, each at least 4.5:1 against
-#: :data:`BACKGROUND` ``["dark"]``.
+#: [`BACKGROUND`][labkit.figures.BACKGROUND] ``["dark"]``.
 DARK = {
     "ink": "#d1d5db",
     "blue": "#60a5fa",
@@ -156,7 +156,7 @@ def _plain(text: str) -> str:
 def alt_text(fig: Figure) -> str:
     """What ``fig`` shows, for a screen reader: its alt text, else its titles and axes.
 
-    The text set with :func:`set_alt` wins. Otherwise it is built from the
+    The text set with [`set_alt`][labkit.figures.set_alt] wins. Otherwise it is built from the
     figure's suptitle and each panel's title and axis labels, for example
     ``"sigmoid, tanh and ReLU: f(z) against z"``. Returns ``""`` when the figure
     has no title at all (the site build reports such a figure).
@@ -190,11 +190,11 @@ class FigureReport:
     """What a reader of the site sees of one figure.
 
     Attributes:
-        light_png: the figure as drawn, PNG bytes at :data:`DPI`.
+        light_png: the figure as drawn, PNG bytes at [`DPI`][labkit.figures.DPI].
         dark_png: the figure with the dark palette's colours, PNG bytes.
         width: CSS width in pixels (half the PNG's pixel width).
         height: CSS height in pixels.
-        alt: the alt text (:func:`alt_text`).
+        alt: the alt text ([`alt_text`][labkit.figures.alt_text]).
         min_font_pt: the smallest visible font size, in points.
         contrast: the lowest contrast of visible text and data lines against each
             palette's background, ``{"light": ..., "dark": ...}``.
@@ -304,7 +304,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def render(fig: Figure) -> FigureReport:
-    """Render ``fig`` for both palettes and measure it (see :class:`FigureReport`).
+    """Render ``fig`` for both palettes and measure it (see [`FigureReport`][labkit.figures.FigureReport]).
 
     Example:
         >>> import matplotlib.pyplot as plt

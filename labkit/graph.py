@@ -6,9 +6,9 @@ the backward node of the operation that produced it. Each node lists the
 nodes of its inputs in ``next_functions``; a leaf tensor appears as an
 ``AccumulateGrad`` node (its ``.variable`` is the leaf). Walking these links
 from the output back to the leaves recovers the graph the lab sheets draw by
-hand. :func:`graph_edges` lists it; :func:`draw_graph` draws it left to right
+hand. [`graph_edges`][labkit.graph.graph_edges] lists it; [`draw_graph`][labkit.graph.draw_graph] draws it left to right
 (inputs on the left, output on the right) with the layered layout of
-:mod:`labkit.graph_layout`: no Graphviz, no networkx.
+[`labkit.graph_layout`][labkit.graph_layout]: no Graphviz, no networkx.
 
 Constants (Python numbers, tensors without ``requires_grad``) are not nodes
 of the autograd graph and are not drawn.

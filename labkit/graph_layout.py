@@ -1,10 +1,10 @@
 """Lay out and draw a computation graph: layered, left to right, without Graphviz.
 
-The walk over autograd's ``grad_fn`` links lives in :mod:`labkit.graph`, which
-turns a tensor into a list of :class:`GraphNode` (the output first). This module
+The walk over autograd's ``grad_fn`` links lives in [`labkit.graph`][labkit.graph], which
+turns a tensor into a list of [`GraphNode`][labkit.graph_layout.GraphNode] (the output first). This module
 places those nodes and draws them; it knows nothing about autograd, so a graph
 can also be built by hand. Used by the tutorial "Computation graphs and
-autograd" (04-autograd) through :func:`labkit.graph.draw_graph`.
+autograd" (04-autograd) through [`draw_graph`][labkit.graph.draw_graph].
 
 The layout is the Sugiyama construction, kept small:
 
@@ -51,8 +51,8 @@ class GraphNode:
         name: the user's name for the tensor, or ``None``.
         depth: the node's column, 0 on the left.
         label: text shown for the node (its name, else its op; set by
-            :func:`labkit.graph.graph_edges` and :func:`labkit.graph.draw_graph`).
-        y: the node's row (set by :func:`layout_graph`).
+            [`graph_edges`][labkit.graph.graph_edges] and [`draw_graph`][labkit.graph.draw_graph]).
+        y: the node's row (set by [`layout_graph`][labkit.graph_layout.layout_graph]).
         fn: the autograd node it came from, if any.
 
     Example:
@@ -261,8 +261,8 @@ def draw_layout(
     used twice by one operation gets one arrow marked ``×2``.
 
     Args:
-        nodes: the graph, laid out by :func:`layout_graph`, each with its ``label``.
-        layout: what :func:`layout_graph` returned for ``nodes``.
+        nodes: the graph, laid out by [`layout_graph`][labkit.graph_layout.layout_graph], each with its ``label``.
+        layout: what [`layout_graph`][labkit.graph_layout.layout_graph] returned for ``nodes``.
         title: figure title (it is also the figure's alt text on the site).
         ax: axes to draw into; a new figure sized to the graph (at most
             ``plot.WIDTH`` wide) when ``None``.

@@ -11,9 +11,9 @@ of ``N`` examples is a matrix with one example per row, and a linear layer with
 weights ``W: (num_outputs, num_inputs)`` computes ``y = W x + b`` for one
 example, ``X @ W.T + b`` for the batch.
 
-The activations' derivatives come from :mod:`labkit.activations` and the mean
-squared error is the course's one MSE (:mod:`labkit.regression`,
-:mod:`labkit.backprop` and :mod:`labkit.practical` reuse it), so each idea is
+The activations' derivatives come from [`labkit.activations`][labkit.activations] and the mean
+squared error is the course's one MSE ([`labkit.regression`][labkit.regression],
+[`labkit.backprop`][labkit.backprop] and [`labkit.practical`][labkit.practical] reuse it), so each idea is
 written once.
 
 Derived in the tutorial "Softmax cross-entropy backprop"
@@ -48,14 +48,14 @@ __all__ = [
 
 
 class LinearCache(NamedTuple):
-    """What :func:`linear_backward` needs: the input ``X`` (N, num_inputs) and ``W``."""
+    """What [`linear_backward`][labkit.layers.linear_backward] needs: the input ``X`` (N, num_inputs) and ``W``."""
 
     X: torch.Tensor
     W: torch.Tensor
 
 
 class SoftmaxCECache(NamedTuple):
-    """What :func:`softmax_cross_entropy_backward` needs: ``probs`` (N, C) and labels ``y`` (N,)."""
+    """What [`softmax_cross_entropy_backward`][labkit.layers.softmax_cross_entropy_backward] needs: ``probs`` (N, C) and labels ``y`` (N,)."""
 
     probs: torch.Tensor
     y: torch.Tensor
@@ -137,18 +137,18 @@ def linear_forward(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> tuple[t
 def linear_backward(
     dout: torch.Tensor, cache: LinearCache
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Backward pass of :func:`linear_forward`: ``dX = dout W``, ``dW = doutᵀ X``, ``db = Σ_n dout``.
+    """Backward pass of [`linear_forward`][labkit.layers.linear_forward]: ``dX = dout W``, ``dW = doutᵀ X``, ``db = Σ_n dout``.
 
     Args:
         dout: gradient of the loss w.r.t. ``out``, shape (N, num_outputs).
-        cache: the :class:`LinearCache` returned by :func:`linear_forward`.
+        cache: the [`LinearCache`][labkit.layers.LinearCache] returned by [`linear_forward`][labkit.layers.linear_forward].
 
     Returns:
         ``(dX, dW, db)`` with shapes (N, num_inputs), (num_outputs, num_inputs)
         and (num_outputs,).
 
     Raises:
-        TypeError: ``cache`` is not a :class:`LinearCache`, or ``dout`` is not a
+        TypeError: ``cache`` is not a [`LinearCache`][labkit.layers.LinearCache], or ``dout`` is not a
             tensor of the forward pass's dtype.
         ValueError: ``dout`` does not have the output's shape.
 
@@ -172,7 +172,7 @@ def linear_backward(
 
 
 def relu_forward(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Element-wise ``max(0, x)`` (:func:`labkit.activations.relu`).
+    """Element-wise ``max(0, x)`` ([`relu`][labkit.activations.relu]).
 
     Args:
         X: floating-point tensor of any shape.
@@ -190,13 +190,13 @@ def relu_forward(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def relu_backward(dout: torch.Tensor, cache: torch.Tensor) -> torch.Tensor:
-    """Backward pass of :func:`relu_forward`: ``dX = dout * 1[X > 0]``.
+    """Backward pass of [`relu_forward`][labkit.layers.relu_forward]: ``dX = dout * 1[X > 0]``.
 
     The derivative at exactly 0 is taken to be 0, as in ``torch.relu``.
 
     Args:
         dout: gradient w.r.t. the output, shape of ``X``.
-        cache: the ``X`` returned by :func:`relu_forward`.
+        cache: the ``X`` returned by [`relu_forward`][labkit.layers.relu_forward].
 
     Returns:
         dX, shape of ``X``.
@@ -219,7 +219,7 @@ def relu_backward(dout: torch.Tensor, cache: torch.Tensor) -> torch.Tensor:
 
 
 def sigmoid_forward(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Element-wise logistic sigmoid ``1 / (1 + exp(-x))`` (:func:`labkit.activations.sigmoid`).
+    """Element-wise logistic sigmoid ``1 / (1 + exp(-x))`` ([`sigmoid`][labkit.activations.sigmoid]).
 
     Args:
         X: floating-point tensor of any shape.
@@ -237,11 +237,11 @@ def sigmoid_forward(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def sigmoid_backward(dout: torch.Tensor, cache: torch.Tensor) -> torch.Tensor:
-    """Backward pass of :func:`sigmoid_forward`: ``dX = dout * σ(X) (1 - σ(X))``.
+    """Backward pass of [`sigmoid_forward`][labkit.layers.sigmoid_forward]: ``dX = dout * σ(X) (1 - σ(X))``.
 
     Args:
         dout: gradient w.r.t. the output, shape of ``X``.
-        cache: the ``X`` returned by :func:`sigmoid_forward`.
+        cache: the ``X`` returned by [`sigmoid_forward`][labkit.layers.sigmoid_forward].
 
     Returns:
         dX, shape of ``X``.
@@ -306,13 +306,13 @@ def softmax_cross_entropy_forward(logits: torch.Tensor, y: torch.Tensor) -> tupl
 
 
 def softmax_cross_entropy_backward(cache: SoftmaxCECache, dloss: float | torch.Tensor = 1.0) -> torch.Tensor:
-    """Backward pass of :func:`softmax_cross_entropy_forward`.
+    """Backward pass of [`softmax_cross_entropy_forward`][labkit.layers.softmax_cross_entropy_forward].
 
     ``dlogits = dloss * (softmax(logits) - e_y) / N`` with ``e_y`` the one-hot
     rows of the labels.
 
     Args:
-        cache: the :class:`SoftmaxCECache` returned by :func:`softmax_cross_entropy_forward`.
+        cache: the [`SoftmaxCECache`][labkit.layers.SoftmaxCECache] returned by [`softmax_cross_entropy_forward`][labkit.layers.softmax_cross_entropy_forward].
         dloss: gradient of the final objective w.r.t. the loss (1 when the
             loss is the objective), a number or a 0-dim tensor.
 
@@ -320,7 +320,7 @@ def softmax_cross_entropy_backward(cache: SoftmaxCECache, dloss: float | torch.T
         dlogits, shape (N, num_classes).
 
     Raises:
-        TypeError: ``cache`` is not a :class:`SoftmaxCECache`, or a bad ``dloss``.
+        TypeError: ``cache`` is not a [`SoftmaxCECache`][labkit.layers.SoftmaxCECache], or a bad ``dloss``.
 
     Examples:
         >>> _, cache = softmax_cross_entropy_forward(torch.zeros(1, 2), torch.tensor([1]))
@@ -367,10 +367,10 @@ def mse_forward(y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, tor
 
 
 def mse_backward(cache: torch.Tensor, dloss: float | torch.Tensor = 1.0) -> torch.Tensor:
-    """Backward pass of :func:`mse_forward`: ``dy_hat = dloss * 2 (y_hat - y) / numel``.
+    """Backward pass of [`mse_forward`][labkit.layers.mse_forward]: ``dy_hat = dloss * 2 (y_hat - y) / numel``.
 
     Args:
-        cache: the difference ``y_hat - y`` returned by :func:`mse_forward`.
+        cache: the difference ``y_hat - y`` returned by [`mse_forward`][labkit.layers.mse_forward].
         dloss: gradient of the final objective w.r.t. the loss, a number or a 0-dim tensor.
 
     Returns:

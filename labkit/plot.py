@@ -1,11 +1,11 @@
 """Plotting helpers with a style that reads on the site's light and dark palettes.
 
-Figures have a transparent background, are drawn :data:`WIDTH` inches wide
+Figures have a transparent background, are drawn [`WIDTH`][labkit.plot.WIDTH] inches wide
 (the width of the site's content column at 100 dpi, so nothing is scaled
 down and 9-point tick labels stay 12 CSS pixels tall) and use the course's
-colours (:data:`COLORS`, :data:`INK`), each with at least 4.5:1 contrast on
+colours ([`COLORS`][labkit.plot.COLORS], [`INK`][labkit.plot.INK]), each with at least 4.5:1 contrast on
 white. The site shows every figure twice, once per palette: see
-:mod:`labkit.figures`, which swaps each course colour for its dark partner.
+[`labkit.figures`][labkit.figures], which swaps each course colour for its dark partner.
 """
 
 from __future__ import annotations

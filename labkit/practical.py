@@ -8,9 +8,9 @@ that sample's gradient into four accumulators in place. Next to them, the same
 passes for a whole batch at once (``forward_pass_batch``,
 ``backward_pass_batch``), which return the gradients summed over the batch.
 
-One copy of each idea: ``sigma`` and ``dsigma`` are :func:`labkit.activations.tanh`
-and :func:`labkit.activations.tanh_grad`; ``loss`` and ``dloss`` are the course's
-MSE (:func:`labkit.layers.mse_forward`, :func:`labkit.layers.mse_backward`)
+One copy of each idea: ``sigma`` and ``dsigma`` are [`tanh`][labkit.activations.tanh]
+and [`tanh_grad`][labkit.activations.tanh_grad]; ``loss`` and ``dloss`` are the course's
+MSE ([`mse_forward`][labkit.layers.mse_forward], [`mse_backward`][labkit.layers.mse_backward])
 times the number of elements, because the practical *sums* the squared errors
 where the MSE averages them (its step size ``0.1 / N`` then makes each step
 0.1 times the mean gradient over the samples).
@@ -18,7 +18,7 @@ where the MSE averages them (its step size ``0.1 / N`` then makes each step
 Shapes follow the course's Part II notation (``nn.Linear``'s): a layer computes
 ``s = w x + b`` with ``w: (num_outputs, num_inputs)`` acting on one sample
 ``x``. In the batch versions each row of ``X`` is one sample, so
-``s = X @ w.T + b``, as in :func:`labkit.layers.linear_forward`.
+``s = X @ w.T + b``, as in [`linear_forward`][labkit.layers.linear_forward].
 
 Every public function checks its arguments (shapes, dtypes, and float32 and
 float64 never mixed) before computing.
@@ -53,7 +53,7 @@ Values = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Ten
 
 
 def sigma(x: torch.Tensor) -> torch.Tensor:
-    """The activation, ``tanh``, applied element-wise (:func:`labkit.activations.tanh`).
+    """The activation, ``tanh``, applied element-wise ([`tanh`][labkit.activations.tanh]).
 
     Args:
         x: floating-point tensor of any shape.
@@ -75,7 +75,7 @@ def sigma(x: torch.Tensor) -> torch.Tensor:
 def dsigma(x: torch.Tensor) -> torch.Tensor:
     """Derivative of tanh, ``1 - tanh(x)² = 4 / (e^x + e^-x)²``, element-wise.
 
-    The practical writes the second form; :func:`labkit.activations.tanh_grad`
+    The practical writes the second form; [`tanh_grad`][labkit.activations.tanh_grad]
     computes the same number as ``4 σ(2x) σ(-2x)``, which, unlike ``1 - tanh²``,
     keeps its digits once ``tanh(x)`` rounds to 1 (|x| > 9 in float32).
 
@@ -108,7 +108,7 @@ def loss(v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Squared error ``‖t - v‖²`` summed over all elements.
 
     The practical's loss is the sum, ``numel`` times the course's mean squared
-    error (:func:`labkit.layers.mse_forward`), and is computed as such.
+    error ([`mse_forward`][labkit.layers.mse_forward]), and is computed as such.
 
     Args:
         v: prediction, any shape with at least one element, floating point.
@@ -131,9 +131,9 @@ def loss(v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 
 def dloss(v: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Gradient of :func:`loss` with respect to ``v``: ``2 (v - t)``.
+    """Gradient of [`loss`][labkit.practical.loss] with respect to ``v``: ``2 (v - t)``.
 
-    The MSE's gradient (:func:`labkit.layers.mse_backward`) times ``numel``.
+    The MSE's gradient ([`mse_backward`][labkit.layers.mse_backward]) times ``numel``.
 
     Args:
         v: prediction, any shape with at least one element, floating point.
@@ -226,7 +226,7 @@ def backward_pass(
         w2: second-layer weights, shape (num_outputs, num_hiddens).
         b2: second-layer bias, shape (num_outputs,).
         t: target, shape (num_outputs,).
-        x: the input ``x0`` returned by :func:`forward_pass`, shape (num_inputs,).
+        x: the input ``x0`` returned by [`forward_pass`][labkit.practical.forward_pass], shape (num_inputs,).
         s1: pre-activation of the hidden layer, shape (num_hiddens,).
         x1: hidden activation, shape (num_hiddens,).
         s2: pre-activation of the output layer, shape (num_outputs,).
@@ -274,7 +274,7 @@ def backward_pass(
 def forward_pass_batch(
     w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor, b2: torch.Tensor, X: torch.Tensor
 ) -> Values:
-    """:func:`forward_pass` for N samples at once, one sample per row.
+    """[`forward_pass`][labkit.practical.forward_pass] for N samples at once, one sample per row.
 
     Args:
         w1: first-layer weights, shape (num_hiddens, num_inputs).
@@ -313,7 +313,7 @@ def backward_pass_batch(
 ) -> Params:
     """Gradient of the summed loss ``Σ_n ‖T_n - x2_n‖²`` for a batch, in matrix form.
 
-    Equal to calling :func:`backward_pass` on every row and summing, without
+    Equal to calling [`backward_pass`][labkit.practical.backward_pass] on every row and summing, without
     the Python loop: the outer products of the per-sample pass become one
     matrix product over the batch dimension.
 
@@ -324,7 +324,7 @@ def backward_pass_batch(
         b2: second-layer bias, shape (num_outputs,).
         T: targets, shape (N, num_outputs).
         X: inputs, shape (N, num_inputs).
-        s1: hidden pre-activations from :func:`forward_pass_batch`, shape (N, num_hiddens).
+        s1: hidden pre-activations from [`forward_pass_batch`][labkit.practical.forward_pass_batch], shape (N, num_hiddens).
         x1: hidden activations, shape (N, num_hiddens).
         s2: output pre-activations, shape (N, num_outputs).
         x2: outputs, shape (N, num_outputs).
@@ -411,8 +411,8 @@ def gradients_per_sample(
     """The practical's way to get a batch gradient: one forward and backward pass per sample.
 
     Resets four accumulators to zero, then loops over the rows of ``X`` calling
-    :func:`forward_pass` and :func:`backward_pass` (this Python loop is the
-    point: it is what :func:`backward_pass_batch` removes). Each call checks
+    [`forward_pass`][labkit.practical.forward_pass] and [`backward_pass`][labkit.practical.backward_pass] (this Python loop is the
+    point: it is what [`backward_pass_batch`][labkit.practical.backward_pass_batch] removes). Each call checks
     its own arguments, as any call of the public functions does.
 
     Args:

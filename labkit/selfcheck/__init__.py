@@ -1,11 +1,11 @@
 """Self-checks for the "Your turn" exercises: a verdict that names the likely mistake.
 
 Each tutorial poses coding exercises as a function skeleton; after it, a cell
-runs the student's function through :func:`check`::
+runs the student's function through [`check`][labkit.selfcheck.check]::
 
     sigmoid_grad = selfcheck.check("sigmoid_grad", sigmoid_grad)
 
-:func:`check` calls the function on random inputs of several shapes, smallest
+[`check`][labkit.selfcheck.check] calls the function on random inputs of several shapes, smallest
 first, compares with the reference and shows one line:
 
 - ``✓`` what was checked, when everything matches;
@@ -18,8 +18,8 @@ It returns the function to use from then on: the student's own when it passes,
 otherwise labkit's reference, so the rest of the notebook still runs.
 
 The exercises live in one module per tutorial (``labkit/selfcheck/<topic>.py``),
-each adding its :class:`~labkit.selfcheck.core.Exercise` objects with
-:func:`register`. The site build sets ``LABKIT_SELFCHECK_STRICT=1``: a check that
+each adding its [`Exercise`][labkit.selfcheck.core.Exercise] objects with
+[`register`][labkit.selfcheck.register]. The site build sets ``LABKIT_SELFCHECK_STRICT=1``: a check that
 does not pass on the worked solution fails the build.
 """
 
@@ -76,7 +76,7 @@ def exercises() -> dict[str, Exercise]:
 
 
 def verdict(name: str, fn: Callable[..., Any]) -> Verdict:
-    """Run the self-check ``name`` on ``fn`` and return the :class:`Verdict` (nothing shown).
+    """Run the self-check ``name`` on ``fn`` and return the [`Verdict`][labkit.selfcheck.Verdict] (nothing shown).
 
     Raises:
         KeyError: there is no exercise called ``name``.

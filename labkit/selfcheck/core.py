@@ -1,10 +1,10 @@
 """The self-check engine: run a student's function, compare, and name the likely mistake.
 
-An :class:`Exercise` holds a reference implementation, a function that makes
-random inputs (smallest first) and the typical mistakes (:class:`Mistake`), each
+An [`Exercise`][labkit.selfcheck.core.Exercise] holds a reference implementation, a function that makes
+random inputs (smallest first) and the typical mistakes ([`Mistake`][labkit.selfcheck.core.Mistake]), each
 as the function a student who made it would have written, with a hint.
-:func:`run` calls the student's function on every input and returns a
-:class:`Verdict`:
+[`run`][labkit.selfcheck.core.run] calls the student's function on every input and returns a
+[`Verdict`][labkit.selfcheck.core.Verdict]:
 
 - **passed**: one line saying what was checked;
 - **not attempted**: the function still raises ``NotImplementedError``;
@@ -47,7 +47,7 @@ class Exercise:
     """One self-checked exercise.
 
     Attributes:
-        name: the name students pass to :func:`labkit.selfcheck.check`, e.g. ``"sigmoid_grad"``.
+        name: the name students pass to [`check`][labkit.selfcheck.check], e.g. ``"sigmoid_grad"``.
         page: the tutorial that poses it, e.g. ``"02-activations"``.
         reference: the worked solution.
         cases: ``cases(generator)`` returns a list of argument tuples, smallest first.

@@ -5,7 +5,7 @@ The forward pass of the sheet's 2-2-1 network (one input, then a batch), the
 count. The first input of the forward passes is the sheet's own network, so a
 student who reproduces the sheet's numbers by hand sees the same ones here.
 
-``SimpleMLP`` is a class, not a function: :func:`as_function` turns it into one
+``SimpleMLP`` is a class, not a function: [`as_function`][labkit.selfcheck.forward.as_function] turns it into one
 that loads known weights into the class's two ``nn.Linear`` layers and runs it,
 so it is checked like any other exercise. The function ``check`` returns (the
 student's, or the reference when it did not pass) carries the class to use as

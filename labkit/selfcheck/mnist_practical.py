@@ -2,7 +2,7 @@
 
 ``dsigma`` is checked by page 02's exercise of the same name. ``backward_pass``
 returns nothing and adds into four accumulators in place, which a self-check
-cannot compare directly; :func:`check_backward_pass` checks it through a
+cannot compare directly; [`check_backward_pass`][labkit.selfcheck.mnist_practical.check_backward_pass] checks it through a
 wrapper that starts the accumulators at 0.5 and returns what was added.
 """
 
@@ -125,7 +125,7 @@ def check_backward_pass(backward_pass: Callable[..., None]) -> Callable[..., Non
         backward_pass: the student's function (the practical's signature, in place).
 
     Returns:
-        ``backward_pass`` if it passed, else :func:`labkit.practical.backward_pass`.
+        ``backward_pass`` if it passed, else [`backward_pass`][labkit.practical.backward_pass].
 
     Raises:
         labkit.selfcheck.SelfCheckError: it did not pass and ``LABKIT_SELFCHECK_STRICT=1``.

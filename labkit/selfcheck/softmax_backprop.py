@@ -1,6 +1,6 @@
 """Self-checks of tutorial 11, "Softmax cross-entropy backprop": each layer by hand, then the network.
 
-The references are :mod:`labkit.layers`' forward and backward passes, in the
+The references are [`labkit.layers`][labkit.layers]' forward and backward passes, in the
 course's notation (``W: (num_outputs, num_inputs)``, ``out = X @ W.T + b``).
 Inputs are never square where a transpose could hide (N, num_inputs and
 num_outputs all differ), and ReLU inputs contain exact zeros.
