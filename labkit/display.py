@@ -152,10 +152,19 @@ def fill(template: str, digits: int = 4, **values: Any) -> str:
 
 
 def show_markdown(text: str, **values: Any) -> None:
-    """Display ``text`` as Markdown (math in ``$...$``/``$$...$$``), ``@name`` filled in."""
-    text = fill(text, **values) if values else text
+    r"""Display ``text`` as Markdown (math in ``$...$``/``$$...$$``), ``@name`` filled in.
+
+    Args:
+        text: Markdown, with ``@name`` placeholders when ``values`` are given.
+        **values: the values of the placeholders (see [`latex`][labkit.display.latex]).
+
+    Examples:
+        >>> show_markdown(r"$\sigma'(0) = @s$", s=0.25)  # in a plain script it prints
+        $\sigma'(0) = 0.25$
+    """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
+    text = fill(text, **values) if values else text
     if _in_ipython():
         from IPython.display import Markdown, display
 
@@ -169,16 +178,35 @@ def answer(text: str, **values: Any) -> None:
 
     ``text`` is Markdown (math allowed); ``@name`` is filled in from ``values`` inside
     and outside math. The reader opens it after trying the question.
+
+    Args:
+        text: the answer, in Markdown.
+        **values: the computed numbers the answer states.
+
+    Examples:
+        >>> answer(r"The peak is $@p$.", p=0.25)  # doctest: +NORMALIZE_WHITESPACE
+        <details class="lk-answer"><summary>Answer</summary>
+        The peak is $0.25$.
+        </details>
     """
     body = fill(text, **values) if values else text
     show_markdown(f'<details class="lk-answer"><summary>Answer</summary>\n\n{body}\n\n</details>')
 
 
 def show_math(latex_source: str, digits: int = 4, **values: Any) -> None:
-    """Display one equation (LaTeX without ``$$``), ``@name`` filled in from ``values``.
+    r"""Display one equation (LaTeX without ``$$``), ``@name`` filled in from ``values``.
 
-    Use ``\\begin{aligned} ... \\end{aligned}`` with one relation per line for
+    Use ``\begin{aligned} ... \end{aligned}`` with one relation per line for
     long derivations: a display equation must fit the page's width.
+
+    Args:
+        latex_source: the equation, with ``@name`` placeholders.
+        digits: decimals of the numbers filled in.
+        **values: the values of the placeholders.
+
+    Examples:
+        >>> show_math(r"\frac{d}{dz} z^2 \Big|_{z=@z} = @d", z=3, d=6)
+        \frac{d}{dz} z^2 \Big|_{z=3} = 6
     """
     if not isinstance(latex_source, str):
         raise TypeError(f"latex must be a str, got {type(latex_source).__name__}")

@@ -41,6 +41,8 @@ INK = figures.LIGHT["ink"]
 #: Width of a full-width figure in inches: the site's content column (700 CSS px) at 100 dpi.
 WIDTH = 7.0
 
+#: The matplotlib settings [`use_style`][labkit.plot.use_style] applies: transparent background, course colours,
+#: ink and fonts sized for the site's column (9 pt ticks, 10 pt labels, 10.5 pt titles).
 STYLE: dict[str, object] = {
     "figure.facecolor": "none",
     "axes.facecolor": "none",
@@ -107,6 +109,12 @@ def use_style() -> None:
     twice the pixels in Jupyter and Colab; in the site build
     (``LABKIT_SITE_FIGURES=1``) a PNG per palette with alt text and a legibility
     report, which the build turns into the page's figure.
+
+    Examples:
+        >>> use_style()
+        >>> import matplotlib as mpl
+        >>> mpl.rcParams["figure.figsize"][0] == WIDTH, mpl.rcParams["savefig.dpi"]
+        (True, 200.0)
     """
     try:
         from IPython import get_ipython
@@ -145,6 +153,12 @@ def plot_loss(
 
     Returns:
         The axes drawn into.
+
+    Examples:
+        >>> ax = plot_loss([1.0, 0.5, 0.25], label="train", logy=True)
+        >>> ax.get_yscale(), len(ax.get_lines())
+        ('log', 1)
+        >>> plt.close(ax.figure)
     """
     if ax is not None and not isinstance(ax, plt.Axes):
         raise TypeError(f"ax must be matplotlib Axes or None, got {type(ax).__name__}")
@@ -198,6 +212,13 @@ def decision_boundary(
 
     Returns:
         The axes drawn into.
+
+    Examples:
+        >>> X = torch.tensor([[0.0, 0.0], [1.0, 1.0]]); y = torch.tensor([0, 1])
+        >>> ax = decision_boundary(lambda P: P.sum(1) / 2, X, y, resolution=20, title="x1 + x2")
+        >>> ax.get_title()
+        'x1 + x2'
+        >>> plt.close(ax.figure)
     """
     check_tensor(X, "X", shape=("N", 2))
     check_tensor(y, "y", ndim=(1, 2))
@@ -222,6 +243,8 @@ def decision_boundary(
     regions = mpl.colors.LinearSegmentedColormap.from_list(
         "labkit_regions", [figures.LIGHT["blue"], "#9ca3af", figures.LIGHT["red"]]
     )
+    # matplotlib takes arrays: hand it NumPy views of the CPU tensors (no copy, no warning)
+    gx, gy, scores = gx.numpy(), gy.numpy(), scores.numpy()
     filled = ax.contourf(gx, gy, scores, levels=levels, cmap=regions, alpha=0.3)
     if scores.min() < 0.5 < scores.max():
         ax.contour(gx, gy, scores, levels=[0.5], colors=[INK], linewidths=1.5)
@@ -230,7 +253,7 @@ def decision_boundary(
     for i, c in enumerate(classes):
         mask = labels == c
         ax.scatter(
-            X[mask, 0], X[mask, 1], s=28, color=point_colours[i % 4],
+            X[mask, 0].numpy(), X[mask, 1].numpy(), s=28, color=point_colours[i % 4],
             edgecolor=figures.LIGHT["paper"], linewidth=0.8, label=f"class {c:g}", zorder=3,
         )
     ax.set_xlim(*xlim)
@@ -263,6 +286,12 @@ def show_images(
 
     Returns:
         The figure.
+
+    Examples:
+        >>> fig = show_images(torch.rand(3, 28, 28), titles=["a", "b", "c"])
+        >>> len(fig.axes), fig.axes[1].get_title()
+        (3, 'b')
+        >>> plt.close(fig)
     """
     check_tensor(images, "images", ndim=(2, 3))
     if not isinstance(cmap, str) or cmap not in mpl.colormaps:
@@ -283,7 +312,7 @@ def show_images(
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            ax.imshow(images[i], cmap=cmap)
+            ax.imshow(images[i].numpy(), cmap=cmap)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=9)
     return fig

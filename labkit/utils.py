@@ -23,6 +23,10 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     Returns:
         A ``torch.Generator`` seeded with ``seed``, for code that wants its own
         stream of random numbers.
+
+    Examples:
+        >>> _ = seed_everything(0); a = torch.rand(1); _ = seed_everything(0); bool(a == torch.rand(1))
+        True
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -44,6 +48,10 @@ def get_device(prefer: str | None = None) -> torch.device:
     Raises:
         ValueError: ``prefer`` is not ``"cpu"``, ``"cuda"`` or ``None``.
         RuntimeError: ``"cuda"`` was asked for but no CUDA device is available.
+
+    Examples:
+        >>> get_device("cpu")
+        device(type='cpu')
     """
     choice = prefer if prefer is not None else os.environ.get("LABKIT_DEVICE") or None
     if choice is None:
@@ -56,7 +64,18 @@ def get_device(prefer: str | None = None) -> torch.device:
 
 
 def describe_device(device: torch.device | None = None) -> str:
-    """Describe ``device`` in one line, e.g. ``"cpu (x86_64, 2 threads)"``."""
+    """Describe ``device`` in one line, e.g. ``"cpu (x86_64, 2 torch threads)"``.
+
+    Args:
+        device: a ``torch.device``, ``"cpu"``/``"cuda"``, or ``None`` for [`get_device`][labkit.utils.get_device]'s choice.
+
+    Returns:
+        The device and what it runs on.
+
+    Examples:
+        >>> describe_device(torch.device("cpu")).startswith("cpu (")
+        True
+    """
     if device is None:
         device = get_device()
     elif isinstance(device, str):

@@ -50,6 +50,17 @@ def register(*items: Exercise) -> None:
 
     Raises:
         ValueError: an exercise of the same name is already registered.
+
+    Examples:
+        >>> import torch
+        >>> from labkit.selfcheck import Exercise, Mistake
+        >>> register(Exercise(
+        ...     name="example_double", page="00-example", reference=lambda x: 2 * x,
+        ...     cases=lambda g: [(torch.randn(3, generator=g),)],
+        ...     mistakes=[Mistake("this is x squared, not 2x.", lambda x: x * x)],
+        ... ))
+        >>> verdict("example_double", lambda x: x * x).hint
+        'this is x squared, not 2x.'
     """
     for item in items:
         if not isinstance(item, Exercise):
@@ -70,7 +81,15 @@ def _load() -> None:
 
 
 def exercises() -> dict[str, Exercise]:
-    """Every registered exercise, by name."""
+    """Every registered exercise, by name.
+
+    Returns:
+        ``{name: Exercise}``, the exercises of every page.
+
+    Examples:
+        >>> "sigmoid_grad" in exercises()
+        True
+    """
     _load()
     return dict(_REGISTRY)
 
@@ -81,6 +100,10 @@ def verdict(name: str, fn: Callable[..., Any]) -> Verdict:
     Raises:
         KeyError: there is no exercise called ``name``.
         TypeError: ``fn`` is not callable.
+
+    Examples:
+        >>> verdict("relu", lambda z: z.clamp(min=0)).status
+        'passed'
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be the exercise's name as a string, e.g. 'sigmoid_grad', got {type(name).__name__}")

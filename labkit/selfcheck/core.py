@@ -111,7 +111,19 @@ class Verdict:
 
 
 def format_value(value: Any, limit: int = 12) -> str:
-    """A short text form of a check's input or output (tensors rounded, long ones cut)."""
+    """A short text form of a check's input or output (tensors rounded, long ones cut).
+
+    Args:
+        value: a tensor, a tuple of values, or anything with a ``repr``.
+        limit: how many elements of a tensor to show.
+
+    Returns:
+        One line of text.
+
+    Examples:
+        >>> format_value(torch.tensor([0.5, 2.0]))
+        '[0.5, 2] (shape (2,), float32)'
+    """
     if isinstance(value, torch.Tensor):
         t = value.detach().cpu()
         shape = "(" + ", ".join(str(s) for s in t.shape) + ("," if t.ndim == 1 else "") + ")"
