@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from coursebuild import notebook as nbt  # noqa: E402
-from coursebuild import pages, tutorials  # noqa: E402
+from coursebuild import pages, searchcache, tutorials  # noqa: E402
 from coursebuild.cache import Environment, ExecutionCache  # noqa: E402
 from coursebuild.execute import KERNEL_ENV, TutorialError, execute_all  # noqa: E402
 
@@ -100,6 +100,8 @@ def on_config(config):
     if not config.repo_url:
         raise PluginError("mkdocs.yml must set repo_url (used for the Colab links and downloads)")
     tutorials.SOURCE_CACHE = CACHE_DIR / "source"
+    if not searchcache.install(CACHE_DIR / "search"):
+        log.info("search index cache not installed (Material's SearchIndex changed): every page is parsed")
     if "LABKIT_CACHE_DIR" in os.environ:
         # A build with its own cache (a test's second build, a helper's preview) also keeps
         # mkdocs-jupyter's render cache there, so nothing is shared with the main build.

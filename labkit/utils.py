@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
+from collections.abc import Iterator
 
 import torch
 
-__all__ = ["seed_everything", "get_device", "describe_device"]
+__all__ = ["seed_everything", "get_device", "describe_device", "torch_threads"]
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:
@@ -85,3 +87,33 @@ def describe_device(device: torch.device | None = None) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} torch threads)"
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[int]:
+    """Run the block with ``n`` CPU threads for torch's operations, then restore the old number.
+
+    The site builds each tutorial with one thread, so that its numbers do not depend on how
+    many tutorials run side by side; a compute-bound cell (a sweep over seeds) may ask for
+    the machine's cores. The result then depends on ``n``, never on the rest of the machine.
+
+    Args:
+        n: threads to use, a positive integer (capped at the number of CPU cores).
+
+    Yields:
+        The number of threads in use.
+
+    Examples:
+        >>> with torch_threads(1) as n:
+        ...     n, torch.get_num_threads()
+        (1, 1)
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    before = torch.get_num_threads()
+    n = min(n, os.cpu_count() or n)
+    torch.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        torch.set_num_threads(before)

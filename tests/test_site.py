@@ -127,11 +127,23 @@ def test_api_reference_documents_every_labkit_module(built_site, module):
         assert signature is not None and "(" in signature.get_text(), f"class {name}: no constructor signature"
 
 
-def test_rebuild_without_changes_executes_nothing(built_site, tmp_path):
-    proc = mkdocs_build(tmp_path / "site")
+def test_rebuild_without_changes_executes_nothing_and_gives_the_same_site(built_site, tmp_path):
+    """A rebuild through every cache (tutorials, rendered pages, search entries) reproduces
+    the first build exactly: the caches can make a build faster, never different."""
+    rebuilt = tmp_path / "site"
+    proc = mkdocs_build(rebuilt)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-3000:]
     assert re.search(r"tutorials: 0 executed, \d+ from cache", log), log[-3000:]
+    files = sorted(p.relative_to(built_site.site_dir) for p in built_site.site_dir.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(rebuilt) for p in rebuilt.rglob("*") if p.is_file())
+    differ = [str(p) for p in files if _raw(built_site.site_dir / p) != _raw(rebuilt / p)]
+    assert not differ, f"a warm rebuild differs from the first build: {differ[:10]}"
+
+
+def _raw(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
 
 
 def _comparable(path: Path) -> bytes:
