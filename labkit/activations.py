@@ -193,12 +193,12 @@ def relu_grad(z: torch.Tensor) -> torch.Tensor:
     return (z > 0).to(z.dtype)
 
 
-#: Each activation's name mapped to its ``(f, f_grad)`` pair.
 ACTIVATIONS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], Callable[[torch.Tensor], torch.Tensor]]] = {
     "sigmoid": (sigmoid, sigmoid_grad),
     "tanh": (tanh, tanh_grad),
     "relu": (relu, relu_grad),
 }
+"""Each activation's name mapped to its ``(f, f_grad)`` pair."""
 
 
 def get_activation(

@@ -45,8 +45,6 @@ __all__ = [
     "render",
 ]
 
-#: Course colours on the light palette: ink first, then the data colours, each
-#: at least 4.5:1 against white.
 LIGHT = {
     "ink": "#374151",
     "blue": "#1d4ed8",
@@ -59,9 +57,8 @@ LIGHT = {
     "pink": "#be185d",
     "paper": "#ffffff",
 }
+"""Course colours on the light palette: ink first, then the data colours, each at least 4.5:1 against white."""
 
-#: The same roles on the dark palette, each at least 4.5:1 against
-#: [`BACKGROUND`][labkit.figures.BACKGROUND] ``["dark"]``.
 DARK = {
     "ink": "#d1d5db",
     "blue": "#60a5fa",
@@ -74,12 +71,13 @@ DARK = {
     "pink": "#f472b6",
     "paper": "#1e2129",
 }
+"""The same roles on the dark palette, each at least 4.5:1 against [`BACKGROUND`][labkit.figures.BACKGROUND] ``["dark"]``."""
 
-#: The page backgrounds: Material's white, and its "slate" (hsl(232, 15%, 14%)).
 BACKGROUND = {"light": LIGHT["paper"], "dark": DARK["paper"]}
+"""The page backgrounds: Material's white, and its "slate" (hsl(232, 15%, 14%))."""
 
-#: Pixels per inch of the PNGs: 2 device pixels per CSS pixel (matplotlib's 100 dpi).
 DPI = 200
+"""Pixels per inch of the PNGs: 2 device pixels per CSS pixel (matplotlib's 100 dpi)."""
 
 _SWAP = {mcolors.to_hex(LIGHT[k]): mcolors.to_hex(DARK[k]) for k in LIGHT}
 

@@ -56,14 +56,14 @@ __all__ = [
     "load_mnist",
 ]
 
-#: The split names [`load_mnist`][labkit.mnist.load_mnist] accepts.
 SPLITS = ("small", "lab", "full")
+"""The split names [`load_mnist`][labkit.mnist.load_mnist] accepts."""
 
-#: One line of credit to print wherever MNIST images are shown.
 CREDIT = "MNIST: Yann LeCun, Corinna Cortes and Christopher J.C. Burges (CC BY-SA 3.0)."
+"""One line of credit to print wherever MNIST images are shown."""
 
-#: Where the official test files ship inside the package.
 DATA_DIR = Path(__file__).resolve().parent / "data" / "mnist"
+"""Where the official test files ship inside the package."""
 
 _IMAGES_FILE = "t10k-images-idx3-ubyte.gz"
 _LABELS_FILE = "t10k-labels-idx1-ubyte.gz"

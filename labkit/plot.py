@@ -32,17 +32,15 @@ __all__ = [
     "plot_confusion_matrix",
 ]
 
-#: Data colours, in cycle order: blue, orange, green, red, purple, yellow, cyan, pink.
 COLORS = [figures.LIGHT[k] for k in ("blue", "orange", "green", "red", "purple", "yellow", "cyan", "pink")]
+"""Data colours, in cycle order: blue, orange, green, red, purple, yellow, cyan, pink."""
 
-#: Text, axes and neutral lines.
 INK = figures.LIGHT["ink"]
+"""Text, axes and neutral lines."""
 
-#: Width of a full-width figure in inches: the site's content column (700 CSS px) at 100 dpi.
 WIDTH = 7.0
+"""Width of a full-width figure in inches: the site's content column (700 CSS px) at 100 dpi."""
 
-#: The matplotlib settings [`use_style`][labkit.plot.use_style] applies: transparent background, course colours,
-#: ink and fonts sized for the site's column (9 pt ticks, 10 pt labels, 10.5 pt titles).
 STYLE: dict[str, object] = {
     "figure.facecolor": "none",
     "axes.facecolor": "none",
@@ -76,6 +74,7 @@ STYLE: dict[str, object] = {
     "lines.linewidth": 2.0,
     "image.cmap": "viridis",
 }
+"""The matplotlib settings [`use_style`][labkit.plot.use_style] applies: transparent background, course colours, ink and fonts sized for the site's column (9 pt ticks, 10 pt labels, 10.5 pt titles)."""
 
 
 def _site_png(fig):
