@@ -168,9 +168,10 @@ best_alpha = alphas[min(range(len(alphas)), key=val_nll.__getitem__)]
 P_bigram = bigram_probs(X_train, Y_train, V, best_alpha)
 bigram_test = bigram_nll(P_bigram, X_test, Y_test).item()
 bigram_val = min(val_nll)
-show_markdown(table(["$\\alpha$"] + [f"${a:g}$" for a in alphas],
-                    [["validation NLL"] + [n if math.isfinite(n) else r"$\infty$"
-                                           for n in val_nll]]))
+cells = [[f"${a:g}$", n if math.isfinite(n) else r"$\infty$"]
+         for a, n in zip(alphas, val_nll)] + [["", ""]]  # two columns of (alpha, NLL)
+show_markdown(table(["$\\alpha$", "validation NLL"] * 2,
+                    [cells[i] + cells[i + 5] for i in range(5)], align="lrlr"))
 print(f"best alpha on validation: {best_alpha}; test NLL {bigram_test:.4f}")
 
 # %% [markdown]
@@ -405,7 +406,8 @@ windows = [1, 2, 3, 4, 6, 12]
 rel_err = [((truncated_dW_hh(k) - mine[3]).norm() / mine[3].norm()).item()
            for k in windows]
 show_markdown(table(["window $k$"] + [f"${k}$" for k in windows],
-                    [["relative error of $\\partial L/\\partial W_{hh}$"] + rel_err],
+                    [["relative error of $\\partial L/\\partial W_{hh}$"]
+                     + [e if e > 1e-12 else "$< 10^{-12}$" for e in rel_err]],
                     digits=3))
 
 # %% tags=["hide-input"]

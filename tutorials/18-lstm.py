@@ -463,14 +463,14 @@ answer(
     r"$@r10$); at $T = 50$ and $T = 100$ it stays at chance, $@r50$ and $@r100$, after "
     r"all 200 steps. The LSTM with torch's initialisation does no better: $@d10$, "
     r"$@d50$ and $@d100$ ($@nd10$ of three seeds solved at $T = 10$). The same cell "
-    r"with the chrono initialisation solves all three lengths in every seed, $@c10$, "
-    r"$@c50$ and $@c100$, and stops early, in at most $@cmax$ steps. So the answer has "
-    r"two parts: the LSTM's additive cell *can* carry the first symbol over 100 steps, "
-    r"but only if its forget gates start open enough for the gradient to reach the "
-    r"first step; with gates at $\sigma(0) = \tfrac12$ the signal is gone after a few "
-    r"dozen steps, in the forward pass and in the backward one, and 200 steps of Adam "
-    r"do not find the way out. The default numbers are part of the result: the "
-    r"architecture alone did not solve the task within this budget.",
+    r"with the chrono initialisation solves $@nc$ of its 9 runs (accuracy above 0.99): "
+    r"$@c10$, $@c50$ and $@c100$, stopping early, in at most $@cmax$ steps. So the "
+    r"answer has two parts: the LSTM's additive cell *can* carry the first symbol over "
+    r"100 steps, but only if its forget gates start open enough for the gradient to "
+    r"reach the first step; with gates at $\sigma(0) = \tfrac12$ the signal is gone "
+    r"after a few dozen steps, in the forward pass and in the backward one, and 200 "
+    r"steps of Adam do not find the way out. The default numbers are part of the "
+    r"result: the architecture alone did not solve the task within this budget.",
     r10=pm(acc["RNN", 10], 3)[1:-1], r50=pm(acc["RNN", 50], 3)[1:-1],
     r100=pm(acc["RNN", 100], 3)[1:-1],
     d10=pm(acc["LSTM, torch's init", 10], 3)[1:-1],
@@ -481,6 +481,7 @@ answer(
     c100=pm(acc["LSTM, chrono init", 100], 3)[1:-1],
     cmax=max(memory["LSTM, chrono init", T, s][3] for T in lengths for s in seeds),
     n10=int((acc["RNN", 10] > 0.99).sum()),
+    nc=sum(int((acc["LSTM, chrono init", T] > 0.99).sum()) for T in lengths),
     nd10=int((acc["LSTM, torch's init", 10] > 0.99).sum()),
 )
 
@@ -595,10 +596,10 @@ answer(
     r"gate $@fd$); training closes its forget gates further (mean $@fdt$) and the "
     r"ratio falls to $@dt$. With the chrono initialisation the cell-state gradient at "
     r"$t = 1$ is $@ci$ of its value at $t = 100$ before training and $@ct$ after: it "
-    r"does not decay at all. The mean forget gate is $@fc$, and along the additive "
-    r"path the gradient is multiplied only by forget gates, no weight matrix, no "
-    r"$\tanh'$. That is how the LSTM trained: the gradient from the loss at step 100 "
-    r"reached the first input.",
+    r"keeps its order of magnitude over 100 steps. The mean forget gate is $@fc$, and "
+    r"along the additive path the gradient is multiplied only by forget gates, no "
+    r"weight matrix, no $\tanh'$. That is how the LSTM trained: the gradient from the "
+    r"loss at step 100 reached the first input.",
     ri=ratio["RNN", "init"], rt=ratio["RNN", "trained"],
     di=ratio["LSTM, torch's init", "init"],
     fd=grad_runs["LSTM, torch's init", "init"][3].mean(),
