@@ -36,7 +36,7 @@ def max_abs_diff(a: torch.Tensor, b: torch.Tensor) -> float:
         TypeError: an argument is not a real tensor (complex numbers have no order).
         ValueError: the shapes differ (a silent broadcast would hide a bug).
 
-    Example:
+    Examples:
         >>> max_abs_diff(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.5]))
         0.5
     """
@@ -83,7 +83,7 @@ def compare(
             does not).
         ValueError: a bad ``atol`` or ``expect``, or shapes that differ.
 
-    Example:
+    Examples:
         >>> _ = compare("w", torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0]))
         w            exact    max |diff| = 0.00e+00
     """

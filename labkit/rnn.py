@@ -4,7 +4,7 @@ Weights follow ``nn.RNNCell`` and ``nn.LSTMCell``: ``W_ih`` is
 (gates * hidden, input), ``W_hh`` is (gates * hidden, hidden) and both
 biases are (gates * hidden,), with one gate for the RNN and four for the
 LSTM, stacked in torch's order ``i, f, g, o``. So a cell computes
-``x @ W_ih.T + b_ih + h @ W_hh.T + b_hh`` and :func:`params_from_torch`
+``x @ W_ih.T + b_ih + h @ W_hh.T + b_hh`` and [`params_from_torch`][labkit.rnn.params_from_torch]
 copies a torch module's weights unchanged.
 
 Sequences are time first, ``X: (T, N, input)``, like ``nn.RNN`` and
@@ -16,7 +16,7 @@ total gradient ``‖∂L/∂h_t‖`` for every step, the curve that shows gradie
 vanishing or exploding over time.
 
 Derived in the tutorials "Recurrent networks" (``tutorials/17-rnn.py``: the
-RNN cell, BPTT, gradient norms and :func:`clip_grad_norm`) and "LSTM"
+RNN cell, BPTT, gradient norms and [`clip_grad_norm`][labkit.rnn.clip_grad_norm]) and "LSTM"
 (``tutorials/18-lstm.py``: the LSTM cell and its gradient path through the
 cell state).
 """
@@ -51,7 +51,7 @@ Params = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 class RNNGrads(NamedTuple):
-    """Gradients returned by :func:`rnn_backward` (a tuple, in this order)."""
+    """Gradients returned by [`rnn_backward`][labkit.rnn.rnn_backward] (a tuple, in this order)."""
 
     dX: torch.Tensor  #: (T, N, input)
     dh0: torch.Tensor  #: (N, hidden)
@@ -63,7 +63,7 @@ class RNNGrads(NamedTuple):
 
 
 class LSTMGrads(NamedTuple):
-    """Gradients returned by :func:`lstm_backward` (a tuple, in this order)."""
+    """Gradients returned by [`lstm_backward`][labkit.rnn.lstm_backward] (a tuple, in this order)."""
 
     dX: torch.Tensor  #: (T, N, input)
     dh0: torch.Tensor  #: (N, hidden)
@@ -199,14 +199,14 @@ def rnn_cell_forward(
 
 
 def rnn_cell_backward(dh_new: torch.Tensor, cache: tuple) -> tuple[torch.Tensor, ...]:
-    """Backward pass of :func:`rnn_cell_forward`.
+    """Backward pass of [`rnn_cell_forward`][labkit.rnn.rnn_cell_forward].
 
     With ``da = dh_new * (1 - h_new²)`` (through tanh): ``dx = da W_ih``,
     ``dh = da W_hh``, ``dW_ih = da^T x``, ``dW_hh = da^T h``, ``db_ih = db_hh = Σ_n da``.
 
     Args:
         dh_new: gradient of the loss w.r.t. ``h_new``, (N, hidden).
-        cache: from :func:`rnn_cell_forward`.
+        cache: from [`rnn_cell_forward`][labkit.rnn.rnn_cell_forward].
 
     Returns:
         ``(dx, dh, dW_ih, dW_hh, db_ih, db_hh)``, shaped like the forward arguments.
@@ -232,12 +232,12 @@ def rnn_cell_backward(dh_new: torch.Tensor, cache: tuple) -> tuple[torch.Tensor,
 def rnn_forward(
     X: torch.Tensor, h0: torch.Tensor, params: Sequence[torch.Tensor]
 ) -> tuple[torch.Tensor, list]:
-    """Run :func:`rnn_cell_forward` over a sequence, as a one-layer ``nn.RNN``.
+    """Run [`rnn_cell_forward`][labkit.rnn.rnn_cell_forward] over a sequence, as a one-layer ``nn.RNN``.
 
     Args:
         X: inputs, (T, N, input), floating point, time first.
         h0: initial hidden state, (N, hidden).
-        params: ``(W_ih, W_hh, b_ih, b_hh)`` as for :func:`rnn_cell_forward`.
+        params: ``(W_ih, W_hh, b_ih, b_hh)`` as for [`rnn_cell_forward`][labkit.rnn.rnn_cell_forward].
 
     Returns:
         ``(H, cache)`` with H: (T, N, hidden), the hidden states h_1 .. h_T.
@@ -260,7 +260,7 @@ def rnn_forward(
 
 
 def rnn_backward(dH: torch.Tensor, cache: list) -> RNNGrads:
-    """Backpropagation through time for :func:`rnn_forward`.
+    """Backpropagation through time for [`rnn_forward`][labkit.rnn.rnn_forward].
 
     At step ``t`` the hidden state receives ``dH[t]`` from the loss and the
     gradient ``dh`` that step ``t + 1`` sends back; their sum is ``∂L/∂h_t``.
@@ -269,10 +269,10 @@ def rnn_backward(dH: torch.Tensor, cache: list) -> RNNGrads:
     Args:
         dH: gradient of the loss w.r.t. H, (T, N, hidden); zeros where the
             loss does not read a step (for a loss on h_T only, all but ``dH[-1]``).
-        cache: from :func:`rnn_forward`.
+        cache: from [`rnn_forward`][labkit.rnn.rnn_forward].
 
     Returns:
-        :class:`RNNGrads` ``(dX, dh0, dW_ih, dW_hh, db_ih, db_hh, dh_norms)``;
+        [`RNNGrads`][labkit.rnn.RNNGrads] ``(dX, dh0, dW_ih, dW_hh, db_ih, db_hh, dh_norms)``;
         ``dh_norms[t - 1]`` is the Frobenius norm of ``∂L/∂h_t`` (N, hidden).
 
     Examples:
@@ -360,7 +360,7 @@ def lstm_cell_forward(
 def lstm_cell_backward(
     dh_new: torch.Tensor, dc_new: torch.Tensor, cache: tuple
 ) -> tuple[torch.Tensor, ...]:
-    """Backward pass of :func:`lstm_cell_forward`.
+    """Backward pass of [`lstm_cell_forward`][labkit.rnn.lstm_cell_forward].
 
     The cell state collects two gradients, ``dc = dc_new + dh_new * o * (1 - tanh²(c_new))``;
     it passes to the previous cell state multiplied only by the forget gate,
@@ -369,7 +369,7 @@ def lstm_cell_backward(
     Args:
         dh_new: gradient of the loss w.r.t. h_new, (N, hidden).
         dc_new: gradient of the loss w.r.t. c_new, (N, hidden).
-        cache: from :func:`lstm_cell_forward`.
+        cache: from [`lstm_cell_forward`][labkit.rnn.lstm_cell_forward].
 
     Returns:
         ``(dx, dh, dc, dW_ih, dW_hh, db_ih, db_hh)``, shaped like the forward arguments.
@@ -402,12 +402,12 @@ def lstm_cell_backward(
 def lstm_forward(
     X: torch.Tensor, state0: tuple[torch.Tensor, torch.Tensor], params: Sequence[torch.Tensor]
 ) -> tuple[torch.Tensor, torch.Tensor, list]:
-    """Run :func:`lstm_cell_forward` over a sequence, as a one-layer ``nn.LSTM``.
+    """Run [`lstm_cell_forward`][labkit.rnn.lstm_cell_forward] over a sequence, as a one-layer ``nn.LSTM``.
 
     Args:
         X: inputs, (T, N, input), floating point, time first.
         state0: ``(h0, c0)``, each (N, hidden).
-        params: ``(W_ih, W_hh, b_ih, b_hh)`` as for :func:`lstm_cell_forward`.
+        params: ``(W_ih, W_hh, b_ih, b_hh)`` as for [`lstm_cell_forward`][labkit.rnn.lstm_cell_forward].
 
     Returns:
         ``(H, C, cache)`` with H and C: (T, N, hidden), the hidden and cell
@@ -437,16 +437,16 @@ def lstm_forward(
 
 
 def lstm_backward(dH: torch.Tensor, cache: list, dC: torch.Tensor | None = None) -> LSTMGrads:
-    """Backpropagation through time for :func:`lstm_forward`.
+    """Backpropagation through time for [`lstm_forward`][labkit.rnn.lstm_forward].
 
     Args:
         dH: gradient of the loss w.r.t. H, (T, N, hidden).
-        cache: from :func:`lstm_forward`.
+        cache: from [`lstm_forward`][labkit.rnn.lstm_forward].
         dC: gradient w.r.t. C, (T, N, hidden), for a loss that reads cell
             states (e.g. ``c_n = C[-1]``); default none.
 
     Returns:
-        :class:`LSTMGrads` ``(dX, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh, dh_norms, dc_norms)``;
+        [`LSTMGrads`][labkit.rnn.LSTMGrads] ``(dX, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh, dh_norms, dc_norms)``;
         ``dh_norms[t - 1]`` and ``dc_norms[t - 1]`` are the Frobenius norms of
         ``∂L/∂h_t`` and ``∂L/∂c_t``.
 

@@ -3,7 +3,7 @@
 labkit ships ``names.txt`` (32,033 lower-case first names, MD5 sum in
 ``labkit/data/names/MD5SUMS``), the example data set of Andrej Karpathy's
 makemore. 2,539 names occur twice in the file (once as a girls' and once as a
-boys' name), so :func:`names_split` first keeps each distinct name once, in
+boys' name), so [`names_split`][labkit.text.names_split] first keeps each distinct name once, in
 the order of its first occurrence (29,494 names), and then splits them by
 index ``i`` with no random number generator involved:
 
@@ -21,8 +21,8 @@ A language model reads a name one character at a time and predicts the
 next one. The boundary token ``"."`` (index 0, makemore's convention) stands
 for both "start of name" and "end of name", so ``"emma"`` becomes the
 prediction problems ``. → e``, ``e → m``, ``m → m``, ``m → a``, ``a → .``.
-:func:`make_examples` builds them for models with a fixed context (bigram,
-MLP); :func:`pad_batch` builds padded sequences for recurrent networks.
+[`make_examples`][labkit.text.make_examples] builds them for models with a fixed context (bigram,
+MLP); [`pad_batch`][labkit.text.pad_batch] builds padded sequences for recurrent networks.
 
 Derived and first used in the tutorials "Recurrent networks"
 (``tutorials/17-rnn.py``) and "LSTM" (``tutorials/18-lstm.py``).
@@ -54,24 +54,23 @@ __all__ = [
     "pad_batch",
 ]
 
-#: One line of credit to print wherever the names are used.
 CREDIT = (
     "Names: U.S. Social Security Administration baby names (public domain), "
     "compiled for makemore by Andrej Karpathy (MIT licence)."
 )
+"""One line of credit to print wherever the names are used."""
 
-#: The split names :func:`names_split` accepts.
 SPLITS = ("train", "validation", "test")
+"""The split names [`names_split`][labkit.text.names_split] accepts."""
 
-#: The token that marks both the start and the end of a name.
 BOUNDARY = "."
+"""The token that marks both the start and the end of a name."""
 
-#: Target value of padded positions in :func:`pad_batch`: ``F.cross_entropy``'s default
-#: ``ignore_index``, so padded positions drop out of the loss without using the mask.
 IGNORE_INDEX = -100
+"""Target value of padded positions in [`pad_batch`][labkit.text.pad_batch]: ``F.cross_entropy``'s default ``ignore_index``, so padded positions drop out of the loss without using the mask."""
 
-#: Where ``names.txt`` ships inside the package.
 DATA_DIR = Path(__file__).resolve().parent / "data" / "names"
+"""Where ``names.txt`` ships inside the package."""
 
 _NAMES_FILE = "names.txt"
 _SPLIT_OF_REMAINDER = {8: "validation", 9: "test"}
@@ -149,7 +148,7 @@ def names_split(split: str, directory: str | os.PathLike | None = None) -> list[
 
     Args:
         split: ``"train"``, ``"validation"`` or ``"test"``.
-        directory: passed to :func:`load_names`.
+        directory: passed to [`load_names`][labkit.text.load_names].
 
     Returns:
         The split's names in file order: 23,596 for ``"train"``, 2,949 each for
@@ -336,7 +335,7 @@ def pad_batch(
     Name ``n`` of length ``L`` becomes the inputs ``. c1 ... cL`` and the
     targets ``c1 ... cL .`` (the inputs shifted by one); both are padded on
     the right to ``T = max(L) + 1`` steps, inputs with the boundary index 0
-    and targets with :data:`IGNORE_INDEX`.
+    and targets with [`IGNORE_INDEX`][labkit.text.IGNORE_INDEX].
 
     Args:
         names: N names (list of non-empty strings without ``"."``).

@@ -1,6 +1,6 @@
 """Self-checks of tutorial 18, "Long short-term memory": the cell, its backward pass, chrono init.
 
-The references are :mod:`labkit.rnn`'s LSTM cell and its backward pass and
+The references are [`labkit.rnn`][labkit.rnn]'s LSTM cell and its backward pass and
 short functions here. The weights and both biases are random and non-zero in
 every block, so that swapped gates, a missing forget-gate bias or the wrong
 nonlinearity on the cell give different numbers; input size ≠ hidden size,

@@ -1,6 +1,6 @@
 """Self-checks of tutorial 17, "Recurrent networks": the bigram, the RNN cell, BPTT, clipping.
 
-The references are :mod:`labkit.rnn`'s functions where labkit has one (the
+The references are [`labkit.rnn`][labkit.rnn]'s functions where labkit has one (the
 cell, backpropagation through time, gradient clipping) and short functions
 here otherwise. Inputs are small and never square where a transpose could
 hide (input size ≠ hidden size, V × V count matrices far from symmetric), the
