@@ -86,6 +86,11 @@ def params_from_torch(module: nn.Module) -> Params:
     Raises:
         TypeError: another kind of module.
         ValueError: several layers, bidirectional, no bias or ``proj_size``.
+
+    Examples:
+        >>> W_ih, W_hh, b_ih, b_hh = params_from_torch(nn.LSTMCell(3, 4))
+        >>> tuple(W_ih.shape), tuple(W_hh.shape), tuple(b_ih.shape)
+        ((16, 3), (16, 4), (16,))
     """
     if not isinstance(module, (nn.RNNCellBase, nn.RNNBase)):
         raise TypeError(
