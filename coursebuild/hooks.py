@@ -38,8 +38,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from coursebuild import notebook as nbt  # noqa: E402
-from coursebuild import pages, searchcache, tutorials  # noqa: E402
-from coursebuild.cache import Environment, ExecutionCache  # noqa: E402
+from coursebuild import pages, rendercache, searchcache, tutorials  # noqa: E402
+from coursebuild.cache import Environment, ExecutionCache, file_digest  # noqa: E402
 from coursebuild.execute import KERNEL_ENV, TutorialError, execute_all  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.coursebuild")
@@ -209,6 +209,23 @@ def _result_for(page):
     if not (src.startswith("tutorials/") and src.endswith(".py")):
         return None
     return _state.get("results", {}).get(Path(src).stem)
+
+
+def _labkit_digest() -> str:
+    """One hash of labkit's sources (what the API reference is rendered from), once per build."""
+    if "labkit_digest" not in _state:
+        h = hashlib.sha256()
+        for path in sorted((ROOT / "labkit").rglob("*.py")):
+            h.update(f"{path.relative_to(ROOT)}:{file_digest(path)}\n".encode())
+        h.update(file_digest(ROOT / "requirements" / "lock.txt").encode())
+        _state["labkit_digest"] = h.hexdigest()
+    return _state["labkit_digest"]
+
+
+def on_pre_page(page, config, files):
+    if _result_for(page) is None and page.file.src_uri.endswith(".md"):
+        rendercache.install_on(page, config, files, CACHE_DIR / "rendered", _labkit_digest())
+    return page
 
 
 def on_page_context(context, page, config, nav):
