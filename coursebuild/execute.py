@@ -16,6 +16,7 @@ and the error.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -62,22 +63,35 @@ class TutorialError(RuntimeError):
     """A tutorial failed to execute; the message names the tutorial, the cell and the line."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class ExecutionResult:
     """The executed notebook of one tutorial.
 
     Attributes:
         tutorial: the tutorial.
-        notebook: the tutorial as it is now (Markdown included) with the outputs of
-            its code cells, from this build or from the cache.
+        current: the tutorial as it is now, without outputs.
+        entry_path: the cached executed notebook its outputs come from.
         seconds: wall-clock execution time, measured when it was executed.
         executed: ``True`` if it ran in this build, ``False`` if it came from the cache.
     """
 
     tutorial: Tutorial
-    notebook: nbformat.NotebookNode
+    current: nbformat.NotebookNode
+    entry_path: Path
     seconds: float
     executed: bool
+
+    @property
+    def notebook(self) -> nbformat.NotebookNode:
+        """The tutorial as it is now (Markdown included) with the outputs of its code cells.
+
+        Read from the cache on first use (a build that finds the page already made
+        never reads it).
+        """
+        if not hasattr(self, "_notebook"):
+            executed = nbformat.read(self.entry_path, as_version=4)
+            self._notebook = merge_outputs(copy.deepcopy(self.current), executed)
+        return self._notebook
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -223,9 +237,7 @@ def execute_all(
         if t.stem in failures:
             raise failures[t.stem]
 
-    results = []
-    for t in tutorials:
-        entry = entries[t.stem]
-        executed = nbformat.read(entry.notebook_path, as_version=4)
-        results.append(ExecutionResult(t, merge_outputs(current[t.stem], executed), entry.seconds, t.stem in fresh))
-    return results
+    return [
+        ExecutionResult(t, current[t.stem], entries[t.stem].notebook_path, entries[t.stem].seconds, t.stem in fresh)
+        for t in tutorials
+    ]

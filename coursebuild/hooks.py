@@ -126,10 +126,41 @@ def _memo_text(kind: str, tutorial: tutorials.Tutorial, repo_url: str, make) -> 
     return text
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+FIGURE_DIR = CACHE_DIR / "figures"
+
+
+def _page_notebook(result) -> tuple[Path, list[str], list[int]]:
+    """The page's notebook (solutions split, figures as files), made once per tutorial state.
+
+    Keyed on the cached execution the outputs come from and the script's current bytes, so
+    a rebuild with nothing changed reads neither the executed notebook nor its figures.
+
+    Returns:
+        The page notebook's path, the names of its figure files (in ``FIGURE_DIR``) and the
+        numbers of its figures without alt text.
+    """
+    t = result.tutorial
+    key = hashlib.sha256(
+        f"{PAGES_VERSION}:{result.entry_path}:{hashlib.sha256(t.source.encode()).hexdigest()}".encode()
+    ).hexdigest()[:24]
+    folder = CACHE_DIR / "pages" / t.stem
+    meta_path, page_path = folder / f"{key}.json", folder / f"{key}.ipynb"
+    if meta_path.exists() and page_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if all((FIGURE_DIR / name).exists() for name in meta["figures"]):
+            return page_path, meta["figures"], meta["missing_alt"]
+    page_nb, figures, missing_alt = nbt.figures_to_html(nbt.split_solutions(result.notebook))
+    FIGURE_DIR.mkdir(parents=True, exist_ok=True)
+    for fig in figures:
+        (FIGURE_DIR / fig.name).write_bytes(fig.data)
+    if folder.exists():
+        for old in folder.iterdir():
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    page_path.write_text(nbformat.writes(page_nb), encoding="utf-8")
+    meta = {"figures": [f.name for f in figures], "missing_alt": missing_alt}
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    return page_path, meta["figures"], missing_alt
 
 
 @event_priority(100)
@@ -150,14 +181,12 @@ def _add_tutorial_files(files: Files, config) -> Files:
     stale, no_alt = [], []
     for r in results:
         t = r.tutorial
-        page_nb, figures, missing_alt = nbt.figures_to_html(nbt.split_solutions(r.notebook))
+        page_path, figure_names, missing_alt = _page_notebook(r)
         no_alt += [f"{t.path.name} figure {n}" for n in missing_alt]
-        page_path = CACHE_DIR / "pages" / f"{t.stem}.ipynb"
-        _write_if_changed(page_path, nbformat.writes(page_nb))
         _state.setdefault("page_notebooks", {})[t.stem] = page_path
         files.append(File.generated(config, f"tutorials/{t.path.name}", abs_src_path=str(page_path)))
-        for fig in figures:
-            files.append(File.generated(config, f"tutorials/{t.stem}/img/{fig.name}", content=fig.data))
+        for name in figure_names:
+            files.append(File.generated(config, f"tutorials/{t.stem}/img/{name}", abs_src_path=str(FIGURE_DIR / name)))
         solved = _memo_text("solved.ipynb", t, repo_url, tutorials.download_notebook)
         exercise = _memo_text("exercise.ipynb", t, repo_url, tutorials.exercise_notebook)
         for text, committed in ((solved, NOTEBOOK_DIR / f"{t.stem}.ipynb"),
