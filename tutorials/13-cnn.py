@@ -74,6 +74,7 @@ plot.use_style()
 seed_everything(0)
 device = get_device()
 f64 = dict(dtype=torch.float64, device=device)
+torch.backends.cudnn.allow_tf32 = False  # full float32 convolutions on GPUs (see 13.1)
 
 data = mnist.load_mnist("lab", flatten=False)
 X_train, y_train = data.X_train.unsqueeze(1), data.y_train  # (8000, 1, 28, 28), (8000,)
@@ -168,6 +169,8 @@ conv2d_im2col = selfcheck.check("conv2d_im2col", conv2d_im2col)
 # to 3, padding 0 to 2. The loops run in `float64`: in `float32` their sum runs in another
 # order than `F.conv2d`'s and differs by about $10^{-6}$. The weights are scaled like
 # PyTorch's initialisation ($1/\sqrt{C_\text{in} k_H k_W}$), so outputs are of order 1.
+# (On a GPU, PyTorch computes `float32` convolutions in TF32, with a 10-bit mantissa,
+# unless `torch.backends.cudnn.allow_tf32` is off; the first cell turns it off.)
 
 # %%
 shape_cases = [  # (N, C_in, H, W, C_out, kH, kW, stride, padding)
@@ -313,9 +316,10 @@ for n, k, s, p, what in size_cases:
                         padding=p).shape[-1]
     assert by_formula == by_torch == conv.conv_output_size(n, k, s, p)
     dropped[(n, k, s, p)] = (n + 2 * p - k) % s
-    rows.append([what, n, k, s, p, by_formula, by_torch, dropped[(n, k, s, p)]])
-show_markdown(table(["layer", "$n$", "$k$", "$s$", "$p$", "formula", "torch", "unused"],
-                    rows))
+    rows.append([what, f"{n}, {k}, {s}, {p}", by_formula, by_torch,
+                 dropped[(n, k, s, p)]])
+show_markdown(table(["layer", "$n, k, s, p$", "formula", "torch", "unused"], rows,
+                    align="lrrrr"))
 
 # %% tags=["hide-input"]
 answer(
