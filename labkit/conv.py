@@ -76,7 +76,7 @@ def conv_output_size(
             than the padded input (the output would be empty); with
             ``exact=True``, a stride that does not tile the padded input.
 
-    Example:
+    Examples:
         >>> conv_output_size(28, 5)
         24
         >>> conv_output_size(28, 3, stride=2, padding=1)
@@ -158,7 +158,7 @@ def conv2d_loops(
         ValueError: wrong ranks, a channel mismatch, a bad stride or padding,
             or a kernel larger than the padded input.
 
-    Example:
+    Examples:
         >>> X = torch.arange(16.).reshape(1, 1, 4, 4)
         >>> conv2d_loops(X, torch.ones(1, 1, 2, 2), stride=2)
         tensor([[[[10., 18.],
@@ -206,7 +206,7 @@ def conv2d_forward(
         ValueError: wrong ranks, a channel mismatch, a bad stride or padding,
             or a kernel larger than the padded input.
 
-    Example:
+    Examples:
         >>> X, W, b = torch.randn(2, 3, 8, 8), torch.randn(4, 3, 3, 3), torch.zeros(4)
         >>> out, cache = conv2d_forward(X, W, b, stride=2, padding=1)
         >>> tuple(out.shape)
@@ -241,7 +241,7 @@ def conv2d_backward(
         TypeError: ``dout`` is not a float tensor of the output's dtype.
         ValueError: ``dout`` does not have the output's shape.
 
-    Example:
+    Examples:
         >>> X, W, b = torch.randn(2, 3, 5, 5), torch.randn(4, 3, 3, 3), torch.zeros(4)
         >>> out, cache = conv2d_forward(X, W, b)
         >>> dX, dW, db = conv2d_backward(torch.ones_like(out), cache)
@@ -291,7 +291,7 @@ def conv2d_input_grad_flipped(
         TypeError: a non-tensor, a non-float ``W`` or mixed dtypes.
         ValueError: shapes that do not fit together, a bad stride or padding.
 
-    Example:
+    Examples:
         >>> dout = torch.ones(1, 1, 2, 2)
         >>> conv2d_input_grad_flipped(dout, torch.ones(1, 1, 2, 2), 1, 0, (1, 1, 3, 3))
         tensor([[[[1., 2., 1.],
@@ -350,7 +350,7 @@ def maxpool2d_forward(
         ValueError: a wrong rank, a bad kernel or stride, or a window larger
             than the input.
 
-    Example:
+    Examples:
         >>> X = torch.arange(16.).reshape(1, 1, 4, 4)
         >>> maxpool2d_forward(X)[0]
         tensor([[[[ 5.,  7.],
@@ -386,7 +386,7 @@ def maxpool2d_backward(dout: torch.Tensor, cache: PoolCache) -> torch.Tensor:
         TypeError: ``dout`` is not a float tensor of the output's dtype.
         ValueError: ``dout`` does not have the output's shape.
 
-    Example:
+    Examples:
         >>> X = torch.arange(16.).reshape(1, 1, 4, 4)
         >>> out, cache = maxpool2d_forward(X)
         >>> maxpool2d_backward(torch.ones_like(out), cache)[0, 0]
@@ -428,7 +428,7 @@ def receptive_field(layers: Sequence[tuple[int, int]]) -> int:
         TypeError: ``layers`` is not a sequence of pairs.
         ValueError: a kernel or stride that is not a positive integer.
 
-    Example:
+    Examples:
         >>> receptive_field([(5, 1), (2, 2), (5, 1), (2, 2)])  # LeNet-5
         16
     """

@@ -98,7 +98,7 @@ def dropout_forward(
         ValueError: ``p`` outside [0, 1) (``p = 1`` would drop everything and
             divide by zero), or a generator on another device.
 
-    Example:
+    Examples:
         >>> out, mask = dropout_forward(torch.ones(2, 4), 0.5, True, torch.Generator().manual_seed(0))
         >>> sorted(set(out.flatten().tolist()))
         [0.0, 2.0]
@@ -133,7 +133,7 @@ def dropout_backward(dout: torch.Tensor, cache: torch.Tensor | None) -> torch.Te
     Returns:
         dX, shape of ``X``.
 
-    Example:
+    Examples:
         >>> out, mask = dropout_forward(torch.ones(3), 0.5, True, torch.Generator().manual_seed(0))
         >>> torch.equal(dropout_backward(torch.ones(3), mask), out)
         True
@@ -187,7 +187,7 @@ def batchnorm_forward(
         ValueError: wrong shapes, N < 2 in training, ``momentum`` outside
             [0, 1] or ``eps <= 0``.
 
-    Example:
+    Examples:
         >>> X = torch.tensor([[1., 10.], [3., 30.]])
         >>> mean, var = torch.zeros(2), torch.ones(2)
         >>> out, _ = batchnorm_forward(X, torch.ones(2), torch.zeros(2), mean, var, True)
@@ -245,7 +245,7 @@ def batchnorm_backward(
     Returns:
         ``(dX, dgamma, dbeta)`` with shapes (N, D), (D,) and (D,).
 
-    Example:
+    Examples:
         >>> X = torch.tensor([[1., 10.], [3., 30.], [2., 5.]])
         >>> out, cache = batchnorm_forward(X, torch.ones(2), torch.zeros(2),
         ...                                torch.zeros(2), torch.ones(2), True)
@@ -277,7 +277,7 @@ class Dropout(nn.Module):
     Args:
         p: probability of zeroing an entry, in [0, 1).
 
-    Example:
+    Examples:
         >>> layer = Dropout(0.5).eval()
         >>> torch.equal(layer(torch.ones(2, 3)), torch.ones(2, 3))
         True
@@ -306,7 +306,7 @@ class BatchNorm1d(nn.Module):
         eps: added to the variance before the square root.
         momentum: weight of each new batch in the running estimates.
 
-    Example:
+    Examples:
         >>> layer = BatchNorm1d(3)
         >>> out = layer(torch.randn(8, 3))
         >>> tuple(out.shape), layer.num_batches_tracked.item()
