@@ -1,6 +1,6 @@
 """Self-checks of tutorial 13, "Convolutional networks": convolution, its gradients, pooling.
 
-The references are :mod:`labkit.conv`'s functions. Inputs are small, never
+The references are [`labkit.conv`][labkit.conv]'s functions. Inputs are small, never
 symmetric where a flip or a transpose could hide (non-square kernels, C_in ≠
 C_out except where a swapped channel axis must show), and the loop version is
 checked in float64. The max-pooling inputs include ties, where the gradient

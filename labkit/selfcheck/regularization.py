@@ -1,7 +1,7 @@
 """Self-checks of tutorial 15, "Regularization": L2 and weight decay, dropout, early stopping,
 augmentation and batch normalisation.
 
-Dropout and batch normalisation are checked against :mod:`labkit.regularization`
+Dropout and batch normalisation are checked against [`labkit.regularization`][labkit.regularization]
 (which the tests compare with ``nn.Dropout`` and ``nn.BatchNorm1d``). The
 functions are checked as pure functions: dropout gets its uniform draws as an
 argument, and batch normalisation returns the new running statistics instead of
