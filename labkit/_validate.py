@@ -15,7 +15,7 @@ import torch
 
 __all__ = [
     "check_tensor", "check_same_shape", "check_positive_int", "check_choice", "check_number", "check_instance",
-    "check_seed",
+    "check_seed", "check_cache",
 ]
 
 
@@ -149,3 +149,18 @@ def check_seed(value: object, name: str = "seed") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return value
+
+
+def check_cache(cache: object, producer: str, kinds: Sequence[type | tuple[type, ...]]) -> tuple:
+    """Return ``cache`` if it is the tuple ``producer`` returns, item by item of ``kinds``.
+
+    A backward pass given something else (``None``, a list, a bare tensor, another layer's
+    cache) raises a ``TypeError`` that names the function whose cache it needs, instead of
+    an unpacking error from deep inside the backward pass.
+    """
+    if not isinstance(cache, tuple) or len(cache) != len(kinds) or not all(
+        isinstance(item, kind) for item, kind in zip(cache, kinds)
+    ):
+        got = type(cache).__name__ + (f" of {len(cache)} items" if isinstance(cache, (tuple, list)) else "")
+        raise TypeError(f"cache must be the cache returned by {producer} (a tuple of {len(kinds)} items), got {got}")
+    return cache

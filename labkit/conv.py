@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from labkit._validate import check_tensor
+from labkit._validate import check_cache, check_tensor
 
 __all__ = [
     "conv_output_size",
@@ -395,7 +395,7 @@ def maxpool2d_backward(dout: torch.Tensor, cache: PoolCache) -> torch.Tensor:
                 [0., 0., 0., 0.],
                 [0., 1., 0., 1.]])
     """
-    X_shape, argmax, kernel, stride = cache
+    X_shape, argmax, kernel, stride = check_cache(cache, "maxpool2d_forward", (torch.Size, torch.Tensor, int, int))
     N, C, H, W = X_shape
     H_out = conv_output_size(H, kernel, stride)
     W_out = conv_output_size(W, kernel, stride)

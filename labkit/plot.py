@@ -161,6 +161,8 @@ def plot_loss(
     """
     if ax is not None and not isinstance(ax, plt.Axes):
         raise TypeError(f"ax must be matplotlib Axes or None, got {type(ax).__name__}")
+    if isinstance(losses, torch.Tensor) and (losses.is_complex() or losses.dtype == torch.bool):
+        raise TypeError(f"losses must be real numbers, got a {losses.dtype} tensor")
     try:
         values = torch.as_tensor(losses, dtype=torch.float64).detach().cpu()
     except (TypeError, ValueError, RuntimeError):

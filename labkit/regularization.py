@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from labkit._validate import check_positive_int, check_tensor
+from labkit._validate import check_cache, check_positive_int, check_tensor
 
 __all__ = [
     "dropout_forward",
@@ -138,6 +138,8 @@ def dropout_backward(dout: torch.Tensor, cache: torch.Tensor | None) -> torch.Te
         >>> torch.equal(dropout_backward(torch.ones(3), mask), out)
         True
     """
+    if cache is not None and not isinstance(cache, torch.Tensor):
+        raise TypeError(f"cache must be the mask returned by dropout_forward (a tensor or None), got {type(cache).__name__}")
     if cache is None:
         return check_tensor(dout, "dout", floating=True)
     return _check_dout(dout, cache.shape, cache.dtype) * cache
@@ -253,7 +255,9 @@ def batchnorm_backward(
         >>> round(dX.abs().max().item(), 6), dbeta
         (0.0, tensor([3., 3.]))
     """
-    X_hat, gamma, inv_std, training = cache
+    X_hat, gamma, inv_std, training = check_cache(
+        cache, "batchnorm_forward", (torch.Tensor, torch.Tensor, torch.Tensor, bool)
+    )
     _check_dout(dout, X_hat.shape, X_hat.dtype)
     N = X_hat.shape[0]
     dbeta = dout.sum(0)  # (D,)

@@ -525,8 +525,9 @@ def clip_grad_norm(
         >>> round(norm.item(), 4), [[round(v, 4) for v in g.tolist()] for g in clipped]
         (5.0, [[0.6, 0.0], [0.8]])
     """
-    if isinstance(grads, torch.Tensor) or not isinstance(grads, Sequence) or not grads:
-        raise TypeError("grads must be a non-empty list of tensors")
+    if isinstance(grads, (torch.Tensor, str)) or not isinstance(grads, Sequence) or not grads:
+        raise TypeError(f"grads must be a non-empty list of tensors, got {type(grads).__name__}")
+    check_tensor(grads[0], "grads[0]", floating=True)
     for k, g in enumerate(grads):
         check_tensor(g, f"grads[{k}]", floating=True, dtype=grads[0].dtype)
     if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)):
