@@ -716,5 +716,5 @@ show_markdown(
 #
 # ## Next
 #
-# Part III starts with [Convolutional networks](../13-cnn/), which replace the 784-input
+# Part III starts with [Convolutional networks](13-cnn.py), which replace the 784-input
 # first layer by small filters shared across the image.

@@ -907,6 +907,5 @@ for name, ours, lab in zip(["dx", "dh", "dc", "dW_ih", "dW_hh", "db"], mine, gra
 #
 # ## Next
 #
-# The next page of [Part IV](../../part-4/), *Encoder–decoders and variational
-# autoencoders*, uses a recurrent encoder and decoder to map one sequence to another,
-# and then turns to images.
+# [Encoder–decoders and variational autoencoders](19-autoencoders-vae.py) uses a recurrent
+# encoder and decoder to map one sequence to another, and then turns to images.
