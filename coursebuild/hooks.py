@@ -54,7 +54,7 @@ ENVIRONMENT = Environment(
 KATEX_DIR = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
 #: Bump when the page post-processing changes (it keys the processed-page cache).
-PAGES_VERSION = "6"
+PAGES_VERSION = "8"
 
 _state: dict = {}
 

@@ -48,10 +48,10 @@ __all__ = [
 SOLUTION_TAG = "celltag_lk-solution"
 TIMING_TAG = "celltag_timing"
 STDERR_MIME = "application/vnd.jupyter.stderr"
-#: Pygments token classes the site draws in the code's own colour (names, punctuation and
-#: whitespace; see ``stylesheets/extra.css``): their spans are dropped, a third of a page's
-#: weight. The browser test checks that they really have the code's colour.
-PLAIN_TOKENS = frozenset({"w", "n", "p"})
+#: Pygments token classes the site draws in the code's own colour (names, punctuation,
+#: operators and whitespace; see ``stylesheets/extra.css``): their spans are dropped, close
+#: to half a page's weight. The browser test checks that they really have the code's colour.
+PLAIN_TOKENS = frozenset({"w", "n", "p", "o"})
 #: The alt text nbconvert gives an image output that has none.
 NBCONVERT_NO_ALT = "No description has been provided for this image"
 
@@ -125,7 +125,7 @@ def _code_blocks(soup: BeautifulSoup) -> None:
             raise PageStructureError("a code cell's input has no div.highlight-ipynb > pre")
         code = highlighted.find("code") or highlighted
         block = soup.new_tag("div", attrs={"class": "highlight"})
-        pre = soup.new_tag("pre", attrs={"tabindex": "0", "data-search-exclude": ""})
+        pre = soup.new_tag("pre", attrs={"tabindex": "0", "data-search-exclude": "1"})
         new_code = soup.new_tag("code")
         for child in list(code.contents):
             if isinstance(child, Tag) and child.name == "span" and not child.get_text():
@@ -150,7 +150,7 @@ def _outputs(soup: BeautifulSoup) -> None:
         del tag["data-type"]
     for pre in soup.select("div.jp-OutputArea-output pre"):
         pre["tabindex"] = "0"
-        pre["data-search-exclude"] = ""  # search indexes the prose; see the module docstring
+        pre["data-search-exclude"] = "1"  # search indexes the prose; Material then drops the attribute
     for collapser in soup.select("div.jp-Collapser"):
         if not collapser.get_text(strip=True):
             collapser.decompose()

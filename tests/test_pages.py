@@ -78,8 +78,8 @@ def test_code_cells_become_material_code_blocks_with_every_character_kept(proces
     assert not soup.select(".highlight-ipynb, .CodeMirror")
     # every token the stylesheet colours differently from plain code keeps its span
     first = blocks[0]
-    assert first.select("span.o") and first.select("span.mi") and first.select("span.c1")
-    assert not first.select("span.n, span.p, span.w")  # drawn in the code's own colour
+    assert first.select("span.mi") and first.select("span.c1") and first.select("span.nb")
+    assert not first.select("span.n, span.p, span.w, span.o")  # drawn in the code's own colour
     assert all(pre.get("tabindex") == "0" for pre in soup.select("div.highlight > pre"))
 
 
