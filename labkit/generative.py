@@ -12,7 +12,7 @@ Two families live here:
   generator losses (saturating and non-saturating), all from logits; the optimal
   discriminator, the Jensen-Shannon divergence and the minimax value on densities
   given on a grid; and the 8-Gaussian ring with a mode-coverage count. Derived in
-  the tutorial "GANs" (``tutorials/20-gans.py``).
+  the tutorial "Generative adversarial networks" (``tutorials/20-gans.py``).
 
 Every loss takes *logits* (the pre-sigmoid scores) rather than probabilities,
 because the logs computed as written break down in float32: ``log(sigmoid(l))``
@@ -97,7 +97,7 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
         TypeError: non-tensors, non-float or mixed dtypes.
         ValueError: shapes other than two equal (N, num_latents).
 
-    Example:
+    Examples:
         >>> gaussian_kl(torch.zeros(2, 3), torch.zeros(2, 3))
         tensor([0., 0.])
         >>> gaussian_kl(torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 0.0]]))
@@ -123,7 +123,7 @@ def gaussian_kl_grad(mu: torch.Tensor, logvar: torch.Tensor) -> tuple[torch.Tens
     Returns:
         ``(dkl_dmu, dkl_dlogvar)``, both (N, num_latents).
 
-    Example:
+    Examples:
         >>> dmu, dlogvar = gaussian_kl_grad(torch.tensor([[2.0]]), torch.tensor([[0.0]]))
         >>> dmu, dlogvar
         (tensor([[2.]]), tensor([[0.]]))
@@ -148,7 +148,7 @@ def reparameterize(
     Returns:
         The samples ``z``, shape (N, num_latents).
 
-    Example:
+    Examples:
         >>> g = torch.Generator().manual_seed(0)
         >>> reparameterize(torch.zeros(4, 2), torch.zeros(4, 2), generator=g).shape
         torch.Size([4, 2])
@@ -182,7 +182,7 @@ def monte_carlo_kl(
         ``(kl_hat, std_error)``, both (N,): the estimate and its standard error
             (sample standard deviation over ``sqrt(num_samples)``).
 
-    Example:
+    Examples:
         >>> g = torch.Generator().manual_seed(0)
         >>> kl_hat, se = monte_carlo_kl(torch.ones(1, 2), torch.zeros(1, 2), 100_000, g)
         >>> abs(kl_hat.item() - 1.0) < 4 * se.item()
@@ -215,7 +215,7 @@ def bce_with_logits(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor
     Returns:
         The loss of each element, shape of ``logits``.
 
-    Example:
+    Examples:
         >>> bce_with_logits(torch.tensor([0.0, 200.0]), torch.tensor([1.0, 0.0]))
         tensor([  0.6931, 200.0000])
     """
@@ -253,7 +253,7 @@ def elbo_terms(
         ValueError: ``x`` outside [0, 1] (e.g. standardised pixels), or shapes
             that do not match.
 
-    Example:
+    Examples:
         >>> x = torch.tensor([[0.0, 1.0]])
         >>> recon, kl = elbo_terms(x, torch.zeros(1, 2), torch.zeros(1, 3), torch.zeros(1, 3))
         >>> round(recon.item(), 4), kl.item()
@@ -304,7 +304,7 @@ def discriminator_loss(d_real_logits: torch.Tensor, d_fake_logits: torch.Tensor)
     Returns:
         The loss, a 0-dim tensor.
 
-    Example:
+    Examples:
         >>> round(discriminator_loss(torch.zeros(3), torch.zeros(5)).item(), 4)  # 2 log 2
         1.3863
     """
@@ -327,7 +327,7 @@ def generator_loss_saturating(d_fake_logits: torch.Tensor) -> torch.Tensor:
     Returns:
         The loss, a 0-dim tensor, at most 0.
 
-    Example:
+    Examples:
         >>> round(generator_loss_saturating(torch.zeros(4)).item(), 4)  # log(1/2)
         -0.6931
     """
@@ -348,7 +348,7 @@ def generator_loss_nonsaturating(d_fake_logits: torch.Tensor) -> torch.Tensor:
     Returns:
         The loss, a 0-dim tensor, at least 0.
 
-    Example:
+    Examples:
         >>> round(generator_loss_nonsaturating(torch.zeros(4)).item(), 4)  # -log(1/2)
         0.6931
     """
@@ -388,7 +388,7 @@ def optimal_discriminator(p_data: torch.Tensor, p_g: torch.Tensor) -> torch.Tens
     Returns:
         ``D*`` on the grid, shape (num_points,), values in [0, 1].
 
-    Example:
+    Examples:
         >>> optimal_discriminator(torch.tensor([0.3, 0.0, 0.0]), torch.tensor([0.1, 0.5, 0.0]))
         tensor([0.7500, 0.0000, 0.5000])
     """
@@ -420,7 +420,7 @@ def js_divergence(p: torch.Tensor, q: torch.Tensor, dx: float = 1.0) -> torch.Te
     Raises:
         ValueError: negative values, or a density that does not integrate to 1.
 
-    Example:
+    Examples:
         >>> round(js_divergence(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])).item(), 4)
         0.6931
     """
@@ -455,7 +455,7 @@ def gan_value(
         The value, a 0-dim tensor (``-inf`` if ``d`` is 0 where ``p_data`` is
             not, or 1 where ``p_g`` is not).
 
-    Example:
+    Examples:
         >>> p = torch.tensor([0.5, 0.5])
         >>> round(gan_value(p, p).item(), 4)  # -log 4
         -1.3863
@@ -500,7 +500,7 @@ def ring_of_gaussians(
         ``(X, mode_labels)``: X (n, 2) float32, mode_labels (n,) int64 in
             0..modes-1.
 
-    Example:
+    Examples:
         >>> X, labels = ring_of_gaussians(100, generator=torch.Generator().manual_seed(0))
         >>> X.shape, labels.shape
         (torch.Size([100, 2]), torch.Size([100]))
@@ -556,7 +556,7 @@ def modes_covered(
     Returns:
         A ``ModeCoverage`` ``(count, per_mode, high_quality)``.
 
-    Example:
+    Examples:
         >>> X, _ = ring_of_gaussians(800, generator=torch.Generator().manual_seed(0))
         >>> cover = modes_covered(X)
         >>> cover.count, round(cover.high_quality, 2)
