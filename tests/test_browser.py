@@ -139,6 +139,8 @@ def test_other_pages_have_screenshots(base, pages):
 
 
 def test_first_visit_to_a_tutorial_page_is_light(base, tutorials):
+    """What a first visit downloads, compressed as GitHub Pages serves it (the test server
+    gzips text as Pages does): the page, the theme, KaTeX and its fonts, the search index."""
     heavy = []
     for rel in tutorials:
         with browser() as context:  # an empty profile: nothing cached
