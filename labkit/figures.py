@@ -110,7 +110,7 @@ def _over(color, background) -> tuple[float, float, float]:
 def contrast_ratio(foreground, background) -> float:
     """WCAG 2 contrast ratio of two colours (1 to 21); ``foreground`` may be translucent.
 
-    Example:
+    Examples:
         >>> round(contrast_ratio("#000000", "#ffffff"), 1)
         21.0
         >>> contrast_ratio(LIGHT["ink"], BACKGROUND["light"]) >= 4.5
@@ -327,7 +327,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 def render(fig: Figure) -> FigureReport:
     """Render ``fig`` for both palettes and measure it (see [`FigureReport`][labkit.figures.FigureReport]).
 
-    Example:
+    Examples:
         >>> import matplotlib.pyplot as plt
         >>> fig, ax = plt.subplots(figsize=(3, 2))
         >>> _ = ax.plot([0, 1], [1, 0], color=LIGHT["blue"]); _ = ax.set_title("a line")

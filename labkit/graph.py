@@ -38,7 +38,7 @@ def op_name(node: object) -> str:
         ``"leaf"`` for ``AccumulateGrad``, else the class name without its
             ``Backward<n>`` suffix, lower-cased (``"addmm"``, ``"sigmoid"``, ``"rsub"``).
 
-    Example:
+    Examples:
         >>> x = torch.tensor(2.0, requires_grad=True)
         >>> y = torch.sigmoid(3 * x)
         >>> op_name(y.grad_fn), op_name(y.grad_fn.next_functions[0][0])
@@ -196,7 +196,7 @@ def graph_edges(
             require grad or is not part of the graph.
         TypeError: ``tensor`` is not a tensor or ``names`` is not a dict of tensors.
 
-    Example:
+    Examples:
         >>> x = torch.tensor(3.5, requires_grad=True)
         >>> y = x * x
         >>> z = 2 * y + 3
@@ -239,7 +239,7 @@ def draw_graph(
         ValueError: as in ``graph_edges``.
         TypeError: as in ``graph_edges``.
 
-    Example:
+    Examples:
         >>> x = torch.tensor(2.0, requires_grad=True)
         >>> f = (x - 2) ** 2
         >>> fig = draw_graph(f, {"x": x, "f": f}, title="f = (x - 2)²")

@@ -55,7 +55,7 @@ class GraphNode:
         y: the node's row (set by [`layout_graph`][labkit.graph_layout.layout_graph]).
         fn: the autograd node it came from, if any.
 
-    Example:
+    Examples:
         >>> GraphNode(op="leaf", is_leaf=True, name="x").label
         ''
     """
@@ -202,7 +202,7 @@ def layout_graph(nodes: list[GraphNode]) -> GraphLayout:
         TypeError: ``nodes`` is not a non-empty list of ``GraphNode``.
         ValueError: a parent index is out of range or not in an earlier column.
 
-    Example:
+    Examples:
         >>> x = GraphNode(op="leaf", is_leaf=True, name="x", depth=0)
         >>> w = GraphNode(op="leaf", is_leaf=True, name="w", depth=0)
         >>> out = GraphNode(op="mul", parents=[1, 2], depth=1)
@@ -273,7 +273,7 @@ def draw_layout(
     Raises:
         TypeError: ``nodes`` or ``layout`` has the wrong type.
 
-    Example:
+    Examples:
         >>> x = GraphNode(op="leaf", is_leaf=True, name="x", depth=0, label="x")
         >>> out = GraphNode(op="mul", parents=[1, 1], depth=1, name="y", label="y")
         >>> layout = layout_graph([out, x])

@@ -145,7 +145,7 @@ def check(name: str, fn: F) -> F:
     Raises:
         SelfCheckError: the check did not pass and ``LABKIT_SELFCHECK_STRICT=1``.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from labkit import selfcheck
         >>> def sigmoid_grad(z):
