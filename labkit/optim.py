@@ -15,7 +15,7 @@ The schedules are pure functions ``step -> lr``; to drive an optimizer, set
 
 Derived in the tutorial "Optimizers" (``tutorials/16-optimizers.py``).
 
-Example:
+Examples:
     >>> w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
     >>> w_ref = torch.nn.Parameter(w.detach().clone())
     >>> opt, opt_ref = Adam([w], lr=0.1), torch.optim.Adam([w_ref], lr=0.1)
@@ -126,7 +126,7 @@ class SGD(_HandOptimizer):
     Raises:
         ValueError: a hyper-parameter outside its range.
 
-    Example:
+    Examples:
         >>> w = torch.nn.Parameter(torch.tensor([1.0]))
         >>> opt = SGD([w], lr=0.25)
         >>> (w**2).sum().backward(); _ = opt.step(); w.item()
@@ -151,10 +151,10 @@ class Momentum(_HandOptimizer):
     Args:
         params: parameters or parameter groups.
         lr: learning rate, ≥ 0.
-        momentum: μ in [0, 1); 0 gives :class:`SGD`.
+        momentum: μ in [0, 1); 0 gives [`SGD`][labkit.optim.SGD].
         weight_decay: L2 penalty coefficient, ≥ 0.
 
-    Example:
+    Examples:
         >>> w = torch.nn.Parameter(torch.tensor([1.0]))
         >>> opt = Momentum([w], lr=0.1, momentum=0.9)
         >>> for _ in range(2):
@@ -193,7 +193,7 @@ class Nesterov(_HandOptimizer):
         momentum: μ in [0, 1).
         weight_decay: L2 penalty coefficient, ≥ 0.
 
-    Example:
+    Examples:
         >>> w = torch.nn.Parameter(torch.tensor([1.0]))
         >>> opt = Nesterov([w], lr=0.1, momentum=0.9)
         >>> (w**2).sum().backward(); _ = opt.step(); round(w.item(), 4)  # 1 − 0.1·(2 + 1.8)
@@ -231,7 +231,7 @@ class AdaGrad(_HandOptimizer):
         initial_accumulator_value: starting value of ``G``, ≥ 0.
         eps: added to ``√G``, > 0.
 
-    Example:
+    Examples:
         >>> w = torch.nn.Parameter(torch.tensor([1.0, -3.0]))
         >>> opt = AdaGrad([w], lr=0.1)
         >>> (w**2).sum().backward(); _ = opt.step(); [round(x, 4) for x in w.tolist()]
@@ -265,7 +265,7 @@ class RMSprop(_HandOptimizer):
     A running *mean* of squared gradients instead of AdaGrad's sum, so old
     gradients are forgotten. ``centered=True`` divides by an estimate of the
     standard deviation instead (``v − ḡ²``); ``momentum > 0`` accumulates the
-    scaled gradient in a buffer ``b`` as :class:`Momentum` does.
+    scaled gradient in a buffer ``b`` as [`Momentum`][labkit.optim.Momentum] does.
 
     Args:
         params: parameters or parameter groups.
@@ -276,7 +276,7 @@ class RMSprop(_HandOptimizer):
         momentum: in [0, 1).
         centered: subtract the squared mean gradient from ``v``.
 
-    Example:
+    Examples:
         >>> w = torch.nn.Parameter(torch.tensor([1.0, -3.0]))
         >>> opt = RMSprop([w], lr=0.01, alpha=0.99)
         >>> (w**2).sum().backward(); _ = opt.step(); [round(x, 4) for x in w.tolist()]
@@ -320,7 +320,7 @@ class Adam(_HandOptimizer):
     ``p ← p − lr·m_hat / (√v_hat + eps)``. The corrections undo the pull
     towards the zero initial ``m`` and ``v`` in the first steps, so the first
     step moves every coordinate by about ``lr``. ``weight_decay`` is an L2
-    penalty added to ``g`` (and so rescaled by ``√v_hat``; see :class:`AdamW`).
+    penalty added to ``g`` (and so rescaled by ``√v_hat``; see [`AdamW`][labkit.optim.AdamW]).
 
     Args:
         params: parameters or parameter groups.
@@ -329,7 +329,7 @@ class Adam(_HandOptimizer):
         eps: added to ``√v_hat``, > 0.
         weight_decay: L2 penalty coefficient, ≥ 0.
 
-    Example:
+    Examples:
         >>> w = torch.nn.Parameter(torch.tensor([1.0, -300.0]))
         >>> opt = Adam([w], lr=0.1)
         >>> (w**2).sum().backward(); _ = opt.step(); [round(x, 4) for x in w.tolist()]
@@ -377,7 +377,7 @@ class AdamW(Adam):
         eps: added to ``√v_hat``, > 0.
         weight_decay: λ, ≥ 0 (torch's default 0.01).
 
-    Example:
+    Examples:
         >>> w = torch.nn.Parameter(torch.tensor([1.0]))
         >>> opt = AdamW([w], lr=0.1, weight_decay=0.5)
         >>> (w**2).sum().backward(); _ = opt.step(); round(w.item(), 4)  # 1·0.95 − 0.1
@@ -406,7 +406,7 @@ def rosenbrock(xy: torch.Tensor, a: float = 1.0, b: float = 100.0) -> torch.Tens
     Returns:
         Values, shape (...).
 
-    Example:
+    Examples:
         >>> rosenbrock(torch.tensor([[1.0, 1.0], [0.0, 0.0]])).tolist()
         [0.0, 1.0]
     """
@@ -427,7 +427,7 @@ def quadratic(xy: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
     Returns:
         Values, shape (...).
 
-    Example:
+    Examples:
         >>> quadratic(torch.tensor([1.0, 1.0]), torch.diag(torch.tensor([1.0, 10.0]))).item()
         5.5
     """
@@ -447,7 +447,7 @@ def trajectory(opt_factory: Callable[[list[torch.Tensor]], torch.optim.Optimizer
     Args:
         opt_factory: builds the optimizer from a list holding the point, e.g.
             ``lambda params: Adam(params, lr=0.1)``.
-        f: maps a point (d,) to a scalar, e.g. :func:`rosenbrock`.
+        f: maps a point (d,) to a scalar, e.g. [`rosenbrock`][labkit.optim.rosenbrock].
         start: starting point, shape (d,) (d = 2 for the plots); a list of
             numbers becomes float64.
         steps: number of optimizer steps, ≥ 1.
@@ -456,7 +456,7 @@ def trajectory(opt_factory: Callable[[list[torch.Tensor]], torch.optim.Optimizer
         The visited points, shape (steps + 1, d), starting with ``start``. An
         optimizer that diverges gives growing (eventually non-finite) rows.
 
-    Example:
+    Examples:
         >>> path = trajectory(lambda p: SGD(p, lr=0.25), lambda xy: (xy**2).sum(), [1.0, -2.0], 2)
         >>> path.tolist()
         [[1.0, -2.0], [0.5, -1.0], [0.25, -0.5]]
@@ -500,7 +500,7 @@ def step_lr(step: int, lr: float, step_size: int, gamma: float = 0.1) -> float:
     Returns:
         The learning rate at ``step``.
 
-    Example:
+    Examples:
         >>> [step_lr(s, 1.0, step_size=2, gamma=0.5) for s in range(5)]
         [1.0, 1.0, 0.5, 0.5, 0.25]
     """
@@ -526,7 +526,7 @@ def cosine_lr(step: int, total: int, lr: float, lr_min: float = 0.0) -> float:
     Returns:
         The learning rate at ``step``.
 
-    Example:
+    Examples:
         >>> [round(cosine_lr(s, 4, 1.0), 4) for s in range(6)]
         [1.0, 0.8536, 0.5, 0.1464, 0.0, 0.0]
     """
@@ -552,7 +552,7 @@ def warmup_linear(step: int, warmup: int, lr: float, start_factor: float = 0.0) 
     Returns:
         The learning rate at ``step``.
 
-    Example:
+    Examples:
         >>> [warmup_linear(s, 4, 1.0) for s in range(6)]
         [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
     """
@@ -600,7 +600,7 @@ def lr_range_test(
         lr_max: the last learning rate, > lr_min.
         steps: number of steps, ≥ 2.
         opt_factory: builds the optimizer from the model's parameters; its
-            groups' ``lr`` is overwritten at each step. Default :class:`SGD`.
+            groups' ``lr`` is overwritten at each step. Default [`SGD`][labkit.optim.SGD].
         stop_factor: stop early once the loss exceeds ``stop_factor`` times the
             lowest loss so far, or is not finite; ``None`` runs all steps.
 
@@ -608,7 +608,7 @@ def lr_range_test(
         ``(lrs, losses)``, both float64 of shape (steps_run,): the rate of each
         step and the batch loss computed before that step's update.
 
-    Example:
+    Examples:
         >>> X, y = torch.randn(64, 3, generator=torch.Generator().manual_seed(0)), torch.zeros(64)
         >>> batches = [(X[:32], y[:32]), (X[32:], y[32:])]
         >>> def mse(out, t):

@@ -60,7 +60,7 @@ def use_pretrained() -> bool:
     Returns:
         ``True`` when the variable is set to one of those words (any case), else ``False``.
 
-    Example:
+    Examples:
         >>> import os
         >>> os.environ.pop("LABKIT_PRETRAINED", None) and None
         >>> use_pretrained()
@@ -85,7 +85,7 @@ def resnet18_weights(pretrained: bool | None = None) -> Any:
     Raises:
         TypeError: ``pretrained`` is not a bool or ``None``.
 
-    Example:
+    Examples:
         >>> resnet18_weights(False) is None
         True
         >>> resnet18_weights(True).name
@@ -119,7 +119,7 @@ def resnet18(num_classes: int | None = None) -> nn.Module:
     Raises:
         ValueError: ``num_classes`` is not a positive integer.
 
-    Example:
+    Examples:
         >>> model = resnet18(10)  # LABKIT_PRETRAINED is not set
         >>> model.fc
         Linear(in_features=512, out_features=10, bias=True)
@@ -143,7 +143,7 @@ def imagenet_stats() -> tuple[tuple[float, ...], tuple[float, ...]]:
     Returns:
         ``(mean, std)``, each three floats for the channels R, G, B of images in [0, 1].
 
-    Example:
+    Examples:
         >>> imagenet_stats()
         ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
     """
@@ -167,7 +167,7 @@ def imagenet_normalize(X: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -
     Raises:
         TypeError, ValueError: shapes or dtypes that do not fit together; a std ≤ 0.
 
-    Example:
+    Examples:
         >>> X = torch.full((1, 3, 2, 2), 0.5)
         >>> out = imagenet_normalize(X, torch.tensor([0.5, 0.25, 0.0]), torch.tensor([1.0, 0.5, 0.25]))
         >>> out[0, :, 0, 0].tolist()
@@ -189,7 +189,7 @@ def freeze(module: nn.Module) -> nn.Module:
     ``train()`` mode whatever ``requires_grad`` says, so put a frozen backbone
     in ``eval()`` mode as well.
 
-    Example:
+    Examples:
         >>> count_trainable(freeze(nn.Linear(3, 2)))
         0
     """
@@ -203,7 +203,7 @@ def freeze(module: nn.Module) -> nn.Module:
 def count_trainable(module: nn.Module) -> int:
     """The number of numbers an optimizer would update: elements of parameters with ``requires_grad``.
 
-    Example:
+    Examples:
         >>> count_trainable(nn.Linear(3, 2))  # 3·2 weights + 2 biases
         8
     """
@@ -228,7 +228,7 @@ def few_shot_indices(y: torch.Tensor, order: torch.Tensor, n: int, num_classes: 
     Raises:
         ValueError: shapes that differ, or a class with fewer than ``n`` examples.
 
-    Example:
+    Examples:
         >>> y = torch.tensor([0, 1, 0, 1, 0, 1])
         >>> few_shot_indices(y, torch.tensor([5, 4, 3, 2, 1, 0]), 2, 2).tolist()
         [4, 2, 5, 3]
@@ -263,7 +263,7 @@ def pca_2d(features: torch.Tensor) -> torch.Tensor:
     Returns:
         The coordinates, shape (N, 2); column 0 has the largest variance.
 
-    Example:
+    Examples:
         >>> Fs = torch.tensor([[2.0, 0.0, 1.0], [-2.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, -1.0, 1.0]])
         >>> pca_2d(Fs).tolist()
         [[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]]
@@ -300,7 +300,7 @@ def fit_linear_head(features: torch.Tensor, y: torch.Tensor, num_classes: int, s
     Returns:
         ``(W, b)``: shapes (C, D) and (C,), dtype of ``features``, without grad.
 
-    Example:
+    Examples:
         >>> Fs, y = torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1])
         >>> W, b = fit_linear_head(Fs, y, 2, steps=20, lr=0.1)
         >>> (Fs @ W.T + b).argmax(dim=1).tolist()
