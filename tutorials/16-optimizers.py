@@ -627,8 +627,9 @@ fig, axes = plt.subplots(3, 2, figsize=(plot.WIDTH, 8.4), sharex=True, sharey=Tr
 for row, (group_title, names) in enumerate(groups):
     for col, (valley, A) in enumerate(valleys.items()):
         ax = axes[row, col]
-        contour_panel(ax, lambda x, A=A: optim.quadratic(x, A), (-5, 5), (-3.5, 3.5),
-                      [0.5, 2, 5, 10, 20, 40, 80], f"{group_title}, {valley}")
+        contour_panel(ax, lambda x, A=A.cpu(): optim.quadratic(x, A),  # grid on the CPU
+                      (-5, 5), (-3.5, 3.5), [0.5, 2, 5, 10, 20, 40, 80],
+                      f"{group_title}, {valley}")
         for name, color, style in zip(names, plot.COLORS, ["-", "--", "-."]):
             path = paths[(valley, name)].cpu()
             outside = (path.norm(dim=1) > 6).nonzero()
