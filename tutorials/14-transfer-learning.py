@@ -232,12 +232,13 @@ print("process also imports torch._dynamo, once)")
 answer(
     r"With two epochs on the 4,108 source images, the small CNN classifies the "
     r"source's @nt test digits 0–4 with @acc accuracy (mean ± std over seeds 0, 1, 2; "
-    r"per seed: @each). Its backbone is what the next exercises reuse. The drawing of "
-    r"the target sample matters as much as the network: `few_shot_indices` gives every "
-    r"class exactly $n$ images, so with $n = 10$ the target task has 50 labelled "
-    r"images in all.",
+    r"per seed: @each). Its backbone is what the next exercises reuse. The target task "
+    r"gets exactly $n$ images of each digit from `few_shot_indices`; the first 50 "
+    r"entries of `order` alone would have held @first of the digits 5–9, so with $n = "
+    r"10$ some digits would have had about half as many examples as others.",
     nt=len(X_source_test), acc=f"{source_acc.mean():.1%} ± {source_acc.std():.1%}",
     each=", ".join(f"{a:.1%}" for a in source_acc.tolist()),
+    first=", ".join(str(c) for c in first_50),
 )
 
 # %% [markdown]
@@ -606,7 +607,8 @@ answer(
     r"learned. As $n$ grows, the target data alone pins down more of the network and "
     r"the scratch curve catches up, in points. Measured as errors avoided, the picture "
     r"is different: transfer removes @e10 of the from-scratch errors at $n = 10$, @e50 "
-    r"at $n = 50$ and @e200 at $n = 200$, because the remaining errors are few."
+    r"at $n = 50$ and @e200 at $n = 200$: relative to what is left to gain, transfer "
+    r"helps at every $n$."
     "\n\n"
     r"With the same 50 steps, fine-tuning minus the frozen head is @d10, @d50 and "
     r"@d200 points at $n = 10, 50, 200$. Two things work against fine-tuning here. Its "
@@ -786,10 +788,10 @@ answer(
     r"torchvision's. The trap: no parameter changed, yet three forward passes in "
     r"training mode moved `bn1`'s running mean by up to $@moved$ and changed the "
     r"evaluation-mode logits by up to $@changed$, because every BatchNorm layer "
-    r"replaced part of its ImageNet statistics by those of 16 digits. With pretrained "
-    r"weights this silently degrades the frozen features. Keep a frozen backbone in "
-    r"`eval()` mode (call it again after every `model.train()`), or put its BatchNorm "
-    r"layers in `eval()` mode one by one.",
+    r"replaced part of its stored statistics by those of 16 digits. With the "
+    r"pretrained weights those are ImageNet's, and the frozen features silently "
+    r"degrade. Keep a frozen backbone in `eval()` mode (call it again after every "
+    r"`model.train()`), or put its BatchNorm layers in `eval()` mode one by one.",
     total=total, trainable=trainable, share=f"{trainable / total:.2%}",
     body=sum(p.numel() for p in body_params), mean=str(tuple(preprocess.mean)),
     std=str(tuple(preprocess.std)), moved=moved, changed=changed,
