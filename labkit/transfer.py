@@ -50,8 +50,8 @@ __all__ = [
 
 _INTEGER = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
 
-#: The environment variable that switches [`resnet18`][labkit.transfer.resnet18] to ImageNet weights.
 PRETRAINED_ENV = "LABKIT_PRETRAINED"
+"""The environment variable that switches [`resnet18`][labkit.transfer.resnet18] to ImageNet weights."""
 
 
 def use_pretrained() -> bool:
