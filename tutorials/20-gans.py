@@ -1005,5 +1005,5 @@ _ = compare("D loss", discriminator_loss(extreme, -extreme),
 #
 # ## Next
 #
-# The mini-project, the last page of Part IV: a project of your own, with a template, a
-# rubric and a worked example.
+# [The mini-project](21-mini-project.py), the last page of Part IV: a project of your own,
+# with a template, a rubric and a worked example.
