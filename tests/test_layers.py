@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch.autograd import gradcheck
 
 from labkit import layers
+from tests.handwritten import autograd_function
 
 SHAPES_2D = [(1, 1), (3, 5), (7, 2), (16, 4)]
 
@@ -20,39 +21,16 @@ def _randn(*shape: int, seed: int) -> torch.Tensor:
     return torch.randn(*shape, generator=_gen(seed), dtype=torch.float64)
 
 
-def _with_backward(forward, backward, num_constants: int = 0):
-    """``forward``'s output, differentiated by the hand-written ``backward``.
-
-    ``forward(*tensors) -> (out, cache)`` and ``backward(dout, cache) -> grads``
-    (one tensor or a tuple) become one ``autograd.Function``, so that gradcheck
-    compares the hand-written backward pass with finite differences of the
-    forward pass. The last ``num_constants`` inputs (labels) get no gradient.
-    """
-
-    class _Layer(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, *inputs):  # type: ignore[override]
-            out, ctx.cache = forward(*inputs)
-            return out
-
-        @staticmethod
-        def backward(ctx, dout):  # type: ignore[override]
-            grads = backward(dout, ctx.cache)
-            grads = grads if isinstance(grads, tuple) else (grads,)
-            return (*grads, *([None] * num_constants))
-
-    return _Layer.apply
-
-
-_linear = _with_backward(layers.linear_forward, layers.linear_backward)
-_relu = _with_backward(layers.relu_forward, layers.relu_backward)
-_sigmoid = _with_backward(layers.sigmoid_forward, layers.sigmoid_backward)
-_softmax_ce = _with_backward(
+# gradcheck differentiates each hand-written forward with its hand-written backward
+_linear = autograd_function(layers.linear_forward, layers.linear_backward)
+_relu = autograd_function(layers.relu_forward, layers.relu_backward)
+_sigmoid = autograd_function(layers.sigmoid_forward, layers.sigmoid_backward)
+_softmax_ce = autograd_function(
     layers.softmax_cross_entropy_forward,
     lambda dloss, cache: layers.softmax_cross_entropy_backward(cache, dloss),
     num_constants=1,
 )
-_mse = _with_backward(
+_mse = autograd_function(
     layers.mse_forward, lambda dloss, cache: layers.mse_backward(cache, dloss), num_constants=1
 )
 
