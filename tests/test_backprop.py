@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from labkit.backprop import shallow_backward, shallow_forward, shallow_loss
+from tests.handwritten import autograd_function
 
 SHAPES = [  # (N or None for a single vector, D, Z, K)
     (None, 1, 50, 1),
@@ -52,28 +53,25 @@ def test_backward_matches_autograd(N, D, Z, K):
         torch.testing.assert_close(grads[name], cache[name].grad, msg=name)
 
 
-class _ShallowLoss(torch.autograd.Function):
-    """L(x, W1, b1, W2, b2) with the hand-written backward, for gradcheck."""
+def _loss_forward(x, W1, b1, W2, b2, y):
+    y_hat, cache = shallow_forward(x, W1, b1, W2, b2)
+    return shallow_loss(y, y_hat), (y, cache)
 
-    @staticmethod
-    def forward(ctx, x, W1, b1, W2, b2, y):
-        y_hat, cache = shallow_forward(x, W1, b1, W2, b2)
-        ctx.save_for_backward(x, W1, b1, W2, b2, y)
-        return shallow_loss(y, y_hat)
 
-    @staticmethod
-    def backward(ctx, dL):
-        x, W1, b1, W2, b2, y = ctx.saved_tensors
-        _, cache = shallow_forward(x, W1, b1, W2, b2)
-        g = shallow_backward(y, cache)
-        return tuple(dL * g[k] for k in ("x", "W1", "b1", "W2", "b2")) + (None,)
+def _loss_backward(dL, y_and_cache):
+    g = shallow_backward(*y_and_cache)
+    return tuple(dL * g[k] for k in ("x", "W1", "b1", "W2", "b2"))
+
+
+# L(x, W1, b1, W2, b2) with the hand-written backward; the target y gets no gradient
+_shallow_loss = autograd_function(_loss_forward, _loss_backward, num_constants=1)
 
 
 @pytest.mark.parametrize("N, D, Z, K", SHAPES)
 def test_gradcheck(N, D, Z, K):
     x, y, params = random_problem(N, D, Z, K, seed=2)
     inputs = tuple(t.requires_grad_() for t in (x, *params)) + (y,)
-    assert torch.autograd.gradcheck(_ShallowLoss.apply, inputs)
+    assert torch.autograd.gradcheck(_shallow_loss, inputs)
 
 
 def test_loss_is_the_summed_squared_error():

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch.autograd import gradcheck
 
 from labkit import conv
+from tests.handwritten import autograd_function
 
 # (N, C_in, H, W, C_out, kH, kW, stride, padding): square and non-square, strides
 # that do and do not tile the input, kernels as large as the padded input.
@@ -49,26 +50,10 @@ def _distinct(*shape: int, seed: int) -> torch.Tensor:
     return (0.1 * perm - 0.05 * numel).to(torch.float64).reshape(shape)
 
 
-class _Conv(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, X, W, b, stride, padding):  # type: ignore[override]
-        out, ctx.cache = conv.conv2d_forward(X, W, b, stride, padding)
-        return out
-
-    @staticmethod
-    def backward(ctx, dout):  # type: ignore[override]
-        return (*conv.conv2d_backward(dout, ctx.cache), None, None)
-
-
-class _MaxPool(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, X, kernel, stride):  # type: ignore[override]
-        out, ctx.cache = conv.maxpool2d_forward(X, kernel, stride)
-        return out
-
-    @staticmethod
-    def backward(ctx, dout):  # type: ignore[override]
-        return conv.maxpool2d_backward(dout, ctx.cache), None, None
+# gradcheck differentiates each forward with its hand-written backward; the
+# trailing stride/padding (kernel/stride) are constants
+_conv = autograd_function(conv.conv2d_forward, conv.conv2d_backward, num_constants=2)
+_maxpool = autograd_function(conv.maxpool2d_forward, conv.maxpool2d_backward, num_constants=2)
 
 
 # --------------------------------------------------------------- output size
@@ -133,7 +118,7 @@ def test_maxpool2d_forward_matches_torch(case) -> None:
 def test_conv2d_backward_gradcheck(case) -> None:
     stride, padding = case[7], case[8]
     X, W, b = (t.requires_grad_() for t in _conv_tensors(case))
-    assert gradcheck(_Conv.apply, (X, W, b, stride, padding))
+    assert gradcheck(_conv, (X, W, b, stride, padding))
 
 
 @pytest.mark.parametrize("case", CONV_CASES)
@@ -171,7 +156,7 @@ def test_input_grad_flipped_stride_1_is_conv_transpose() -> None:
 def test_maxpool2d_backward_gradcheck(case) -> None:
     N, C, H, W, kernel, stride = case
     X = _distinct(N, C, H, W, seed=8).requires_grad_()
-    assert gradcheck(_MaxPool.apply, (X, kernel, stride))
+    assert gradcheck(_maxpool, (X, kernel, stride))
 
 
 @pytest.mark.parametrize("case", POOL_CASES)
