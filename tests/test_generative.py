@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch.autograd import gradcheck
 
 from labkit import generative as gen
+from tests.handwritten import autograd_function
 
 SHAPES = [(1, 1), (3, 2), (5, 7), (16, 4)]
 
@@ -22,18 +23,11 @@ def _randn(*shape: int, seed: int, dtype: torch.dtype = torch.float64) -> torch.
     return torch.randn(*shape, generator=_gen(seed), dtype=dtype)
 
 
-class _KL(torch.autograd.Function):
-    """gaussian_kl with gaussian_kl_grad as its backward, for gradcheck."""
-
-    @staticmethod
-    def forward(ctx, mu, logvar):  # type: ignore[override]
-        ctx.save_for_backward(mu, logvar)
-        return gen.gaussian_kl(mu, logvar)
-
-    @staticmethod
-    def backward(ctx, dkl):  # type: ignore[override]
-        dkl_dmu, dkl_dlogvar = gen.gaussian_kl_grad(*ctx.saved_tensors)
-        return dkl[:, None] * dkl_dmu, dkl[:, None] * dkl_dlogvar
+# gaussian_kl with gaussian_kl_grad as its backward, for gradcheck
+_kl = autograd_function(
+    lambda mu, logvar: (gen.gaussian_kl(mu, logvar), (mu, logvar)),
+    lambda dkl, mu_logvar: tuple(dkl[:, None] * g for g in gen.gaussian_kl_grad(*mu_logvar)),
+)
 
 
 def _reference_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -65,7 +59,7 @@ def test_gaussian_kl_is_zero_only_at_the_prior():
 def test_gaussian_kl_grad_passes_gradcheck(shape):
     mu = _randn(*shape, seed=3).requires_grad_()
     logvar = _randn(*shape, seed=4).requires_grad_()
-    assert gradcheck(_KL.apply, (mu, logvar), eps=1e-6, atol=1e-6)
+    assert gradcheck(_kl, (mu, logvar), eps=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("shape", SHAPES)

@@ -15,23 +15,17 @@ from labkit.regression import (
     standardize,
     unstandardize,
 )
+from tests.handwritten import autograd_function
 
 SHAPES = [(1, 1), (5, 1), (7, 3), (4, 2), (9, 5)]
 
 
-class _MSEWithHandGrad(torch.autograd.Function):
-    """mse_linear whose backward is the hand-written mse_linear_grad, for gradcheck."""
-
-    @staticmethod
-    def forward(ctx, X, y, w, b):
-        ctx.save_for_backward(X, y, w, b)
-        return mse_linear(X, y, w, b)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        X, y, w, b = ctx.saved_tensors
-        dw, db = mse_linear_grad(X, y, w, b)
-        return None, None, grad_out * dw, grad_out * db
+# mse_linear whose backward is the hand-written mse_linear_grad; the data X, y
+# come first and get no gradient
+_mse_with_hand_grad = autograd_function(
+    lambda X, y, w, b: (mse_linear(X, y, w, b), (X, y, w, b)),
+    lambda grad_out, inputs: (None, None, *(grad_out * g for g in mse_linear_grad(*inputs))),
+)
 
 
 def _problem(n: int, d: int, seed: int = 0):
@@ -48,7 +42,7 @@ def test_mse_linear_grad_gradcheck(n, d):
     X, y, w, b = _problem(n, d)
     w.requires_grad_(True)
     b.requires_grad_(True)
-    assert torch.autograd.gradcheck(_MSEWithHandGrad.apply, (X, y, w, b))
+    assert torch.autograd.gradcheck(_mse_with_hand_grad, (X, y, w, b))
 
 
 @pytest.mark.parametrize(("n", "d"), SHAPES)
