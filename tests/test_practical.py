@@ -7,6 +7,7 @@ import torch
 from torch.autograd import gradcheck
 
 from labkit import practical as P
+from tests.handwritten import autograd_function
 
 # (num_inputs, num_hiddens, num_outputs)
 SIZES = [(1, 1, 1), (3, 4, 2), (7, 5, 3), (4, 9, 10)]
@@ -22,61 +23,38 @@ def _params(num_inputs: int, num_hiddens: int, num_outputs: int, seed: int = 0) 
     return [_randn(*s, seed=seed + i).requires_grad_() for i, s in enumerate(shapes)]
 
 
-def _with_backward(forward, backward):
-    """``forward(*inputs)`` differentiated by ``backward(dout, *inputs)`` (one ``autograd.Function``).
-
-    gradcheck then compares the hand-written derivative with finite differences;
-    inputs that get no gradient (targets) receive None.
-    """
-
-    class _Op(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, *inputs):  # type: ignore[override]
-            ctx.save_for_backward(*inputs)
-            return forward(*inputs)
-
-        @staticmethod
-        def backward(ctx, dout):  # type: ignore[override]
-            return backward(dout, *ctx.saved_tensors)
-
-    return _Op.apply
+# Each hand-written derivative as the backward of its forward, for gradcheck;
+# targets get no gradient.
+_sigma = autograd_function(lambda x: (P.sigma(x), x), lambda dout, x: dout * P.dsigma(x))
+_loss = autograd_function(
+    lambda v, t: (P.loss(v, t), (v, t)), lambda dout, v_t: dout * P.dloss(*v_t), num_constants=1
+)
 
 
-_sigma = _with_backward(P.sigma, lambda dout, x: dout * P.dsigma(x))
-_loss = _with_backward(P.loss, lambda dout, v, t: (dout * P.dloss(v, t), None))
+def _one_sample_forward(w1, b1, w2, b2, x, t):
+    values = P.forward_pass(w1, b1, w2, b2, x)
+    return P.loss(values[4], t), (w1, b1, w2, b2, t, *values)
 
 
-class _OneSample(torch.autograd.Function):
-    """loss(x2, t) of one sample, with backward_pass as the analytical gradient."""
-
-    @staticmethod
-    def forward(ctx, w1, b1, w2, b2, x, t):  # type: ignore[override]
-        values = P.forward_pass(w1, b1, w2, b2, x)
-        ctx.save_for_backward(w1, b1, w2, b2, t, *values)
-        return P.loss(values[4], t)
-
-    @staticmethod
-    def backward(ctx, dout):  # type: ignore[override]
-        w1, b1, w2, b2, t, *values = ctx.saved_tensors
-        grads = [torch.zeros_like(p) for p in (w1, b1, w2, b2)]
-        P.backward_pass(w1, b1, w2, b2, t, *values, *grads)
-        return (*(dout * g for g in grads), None, None)
+def _one_sample_backward(dout, cache):
+    grads = [torch.zeros_like(p) for p in cache[:4]]
+    P.backward_pass(*cache, *grads)
+    return tuple(dout * g for g in grads)
 
 
-class _Batch(torch.autograd.Function):
-    """Summed loss of a batch, with backward_pass_batch as the analytical gradient."""
+def _batch_forward(w1, b1, w2, b2, X, T):
+    values = P.forward_pass_batch(w1, b1, w2, b2, X)
+    return P.loss(values[4], T), (w1, b1, w2, b2, T, *values)
 
-    @staticmethod
-    def forward(ctx, w1, b1, w2, b2, X, T):  # type: ignore[override]
-        values = P.forward_pass_batch(w1, b1, w2, b2, X)
-        ctx.save_for_backward(w1, b1, w2, b2, T, *values)
-        return P.loss(values[4], T)
 
-    @staticmethod
-    def backward(ctx, dout):  # type: ignore[override]
-        w1, b1, w2, b2, T, *values = ctx.saved_tensors
-        grads = P.backward_pass_batch(w1, b1, w2, b2, T, *values)
-        return (*(dout * g for g in grads), None, None)
+# loss(x2, t) of one sample with backward_pass as the analytical gradient, and the
+# summed loss of a batch with backward_pass_batch
+_one_sample = autograd_function(_one_sample_forward, _one_sample_backward, num_constants=2)
+_batch = autograd_function(
+    _batch_forward,
+    lambda dout, cache: tuple(dout * g for g in P.backward_pass_batch(*cache)),
+    num_constants=2,
+)
 
 
 # ------------------------------------------------------------------ gradcheck
@@ -100,7 +78,7 @@ def test_backward_pass_gradcheck(sizes: tuple[int, int, int]) -> None:
     num_inputs, _, num_outputs = sizes
     x = _randn(num_inputs, seed=10)
     t = 0.9 * _randn(num_outputs, seed=11).tanh()
-    assert gradcheck(_OneSample.apply, (*_params(*sizes), x, t))
+    assert gradcheck(_one_sample, (*_params(*sizes), x, t))
 
 
 @pytest.mark.parametrize("sizes", SIZES)
@@ -109,7 +87,7 @@ def test_backward_pass_batch_gradcheck(sizes: tuple[int, int, int], N: int) -> N
     num_inputs, _, num_outputs = sizes
     X = _randn(N, num_inputs, seed=12)
     T = 0.9 * _randn(N, num_outputs, seed=13).tanh()
-    assert gradcheck(_Batch.apply, (*_params(*sizes), X, T))
+    assert gradcheck(_batch, (*_params(*sizes), X, T))
 
 
 @pytest.mark.parametrize("sizes", SIZES)
