@@ -8,6 +8,7 @@ from torch import nn
 from torch.autograd import gradcheck
 
 from labkit import regularization as reg
+from tests.handwritten import autograd_function
 
 BN_SHAPES = [(2, 1), (5, 3), (16, 4), (7, 10)]
 
@@ -24,30 +25,22 @@ def _bn_params(D: int, dtype: torch.dtype = torch.float64):
     return gamma, beta, running_mean, running_var
 
 
-class _Dropout(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, X, p):  # type: ignore[override]
-        # a fresh generator with a fixed seed: the same mask at every call gradcheck makes
-        out, ctx.cache = reg.dropout_forward(X, p, True, torch.Generator().manual_seed(0))
-        return out
-
-    @staticmethod
-    def backward(ctx, dout):  # type: ignore[override]
-        return reg.dropout_backward(dout, ctx.cache), None
-
-
-class _BatchNorm(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, X, gamma, beta, running_mean, running_var, training):  # type: ignore[override]
-        # copies: the running statistics must not drift between gradcheck's calls
-        out, ctx.cache = reg.batchnorm_forward(
-            X, gamma, beta, running_mean.clone(), running_var.clone(), training
-        )
-        return out
-
-    @staticmethod
-    def backward(ctx, dout):  # type: ignore[override]
-        return (*reg.batchnorm_backward(dout, ctx.cache), None, None, None)
+# Each forward differentiated by its hand-written backward, for gradcheck. Dropout
+# draws its mask from a fresh generator with a fixed seed: the same mask at every
+# call gradcheck makes. Batch norm gets copies of the running statistics, so that
+# they do not drift between gradcheck's calls.
+_dropout = autograd_function(
+    lambda X, p: reg.dropout_forward(X, p, True, torch.Generator().manual_seed(0)),
+    reg.dropout_backward,
+    num_constants=1,
+)
+_batchnorm = autograd_function(
+    lambda X, gamma, beta, running_mean, running_var, training: reg.batchnorm_forward(
+        X, gamma, beta, running_mean.clone(), running_var.clone(), training
+    ),
+    reg.batchnorm_backward,
+    num_constants=3,
+)
 
 
 # ------------------------------------------------------------------ gradcheck
@@ -57,7 +50,7 @@ class _BatchNorm(torch.autograd.Function):
 @pytest.mark.parametrize("p", [0.0, 0.3, 0.8])
 def test_dropout_gradcheck(shape, p) -> None:
     X = _randn(*shape, seed=1).requires_grad_()
-    assert gradcheck(_Dropout.apply, (X, p))
+    assert gradcheck(_dropout, (X, p))
 
 
 @pytest.mark.parametrize("shape", BN_SHAPES)
@@ -67,7 +60,7 @@ def test_batchnorm_gradcheck(shape, training) -> None:
     X = (3 * _randn(N, D, seed=2) + 1).requires_grad_()
     gamma, beta, running_mean, running_var = _bn_params(D)
     assert gradcheck(
-        _BatchNorm.apply,
+        _batchnorm,
         (X, gamma.requires_grad_(), beta.requires_grad_(), running_mean, running_var, training),
     )
 
