@@ -8,6 +8,7 @@ from torch import nn
 from torch.autograd import gradcheck
 
 from labkit import rnn
+from tests.handwritten import autograd_function
 
 # (T, N, num_inputs, hidden)
 SHAPES = [(1, 1, 1, 1), (3, 2, 3, 4), (4, 5, 2, 3)]
@@ -37,52 +38,27 @@ def _torch_module(cls, num_inputs, hidden, seed, dtype=torch.float32):
     return cls(num_inputs, hidden).to(dtype)
 
 
-# A tiny autograd.Function per hand-written pass, so that gradcheck uses the
+# Each hand-written pass as one autograd.Function, so that gradcheck uses the
 # hand-written backward as the analytical gradient of the hand-written forward.
+# The sequence backward passes also return per-step gradient norms: drop them.
 
 
-class _RNNCell(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, h, W_ih, W_hh, b_ih, b_hh):  # type: ignore[override]
-        h_new, ctx.cache = rnn.rnn_cell_forward(x, h, W_ih, W_hh, b_ih, b_hh)
-        return h_new
-
-    @staticmethod
-    def backward(ctx, dh_new):  # type: ignore[override]
-        return rnn.rnn_cell_backward(dh_new, ctx.cache)
+def _lstm_forward(X, h0, c0, *params):
+    H, C, cache = rnn.lstm_forward(X, (h0, c0), params)
+    return (H, C), cache
 
 
-class _RNN(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, X, h0, W_ih, W_hh, b_ih, b_hh):  # type: ignore[override]
-        H, ctx.cache = rnn.rnn_forward(X, h0, (W_ih, W_hh, b_ih, b_hh))
-        return H
-
-    @staticmethod
-    def backward(ctx, dH):  # type: ignore[override]
-        return tuple(rnn.rnn_backward(dH, ctx.cache))[:6]
-
-
-class _LSTMCell(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, h, c, W_ih, W_hh, b_ih, b_hh):  # type: ignore[override]
-        (h_new, c_new), ctx.cache = rnn.lstm_cell_forward(x, (h, c), W_ih, W_hh, b_ih, b_hh)
-        return h_new, c_new
-
-    @staticmethod
-    def backward(ctx, dh_new, dc_new):  # type: ignore[override]
-        return rnn.lstm_cell_backward(dh_new, dc_new, ctx.cache)
-
-
-class _LSTM(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, X, h0, c0, W_ih, W_hh, b_ih, b_hh):  # type: ignore[override]
-        H, C, ctx.cache = rnn.lstm_forward(X, (h0, c0), (W_ih, W_hh, b_ih, b_hh))
-        return H, C
-
-    @staticmethod
-    def backward(ctx, dH, dC):  # type: ignore[override]
-        return tuple(rnn.lstm_backward(dH, ctx.cache, dC))[:7]
+_rnn_cell = autograd_function(rnn.rnn_cell_forward, rnn.rnn_cell_backward)
+_rnn = autograd_function(
+    lambda X, h0, *params: rnn.rnn_forward(X, h0, params),
+    lambda dH, cache: tuple(rnn.rnn_backward(dH, cache))[:6],
+)
+_lstm_cell = autograd_function(
+    lambda x, h, c, *params: rnn.lstm_cell_forward(x, (h, c), *params), rnn.lstm_cell_backward
+)
+_lstm = autograd_function(
+    _lstm_forward, lambda dH, dC, cache: tuple(rnn.lstm_backward(dH, cache, dC))[:7]
+)
 
 
 def _leaves(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -148,7 +124,7 @@ def test_rnn_cell_backward_gradcheck(T, N, num_inputs, hidden):
     inputs = _leaves(
         _randn(N, num_inputs, seed=10), _randn(N, hidden, seed=11), *_params(num_inputs, hidden, 1, seed=12)
     )
-    assert gradcheck(_RNNCell.apply, inputs)
+    assert gradcheck(_rnn_cell, inputs)
 
 
 @pytest.mark.parametrize("T, N, num_inputs, hidden", SHAPES)
@@ -156,7 +132,7 @@ def test_rnn_backward_gradcheck(T, N, num_inputs, hidden):
     inputs = _leaves(
         _randn(T, N, num_inputs, seed=20), _randn(N, hidden, seed=21), *_params(num_inputs, hidden, 1, seed=22)
     )
-    assert gradcheck(_RNN.apply, inputs)
+    assert gradcheck(_rnn, inputs)
 
 
 @pytest.mark.parametrize("T, N, num_inputs, hidden", SHAPES)
@@ -167,7 +143,7 @@ def test_lstm_cell_backward_gradcheck(T, N, num_inputs, hidden):
         _randn(N, hidden, seed=32),
         *_params(num_inputs, hidden, 4, seed=33),
     )
-    assert gradcheck(_LSTMCell.apply, inputs)
+    assert gradcheck(_lstm_cell, inputs)
 
 
 @pytest.mark.parametrize("T, N, num_inputs, hidden", SHAPES)
@@ -178,7 +154,7 @@ def test_lstm_backward_gradcheck(T, N, num_inputs, hidden):
         _randn(N, hidden, seed=42),
         *_params(num_inputs, hidden, 4, seed=43),
     )
-    assert gradcheck(_LSTM.apply, inputs)
+    assert gradcheck(_lstm, inputs)
 
 
 # ----------------------------------------------------------- BPTT vs autograd
