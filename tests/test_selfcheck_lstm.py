@@ -13,6 +13,7 @@ from torch.autograd import gradcheck
 
 from labkit import rnn, selfcheck
 from labkit.selfcheck import lstm as checks
+from tests.handwritten import autograd_function
 
 
 def _hint(name, fn):
@@ -148,25 +149,20 @@ def test_lstm_cell_equals_nn_lstmcell(dtype):
     assert (c_new - c_torch).abs().max() <= 1e-6
 
 
-class _Cell(torch.autograd.Function):
-    """One LSTM step with the exercise's reference as its backward pass."""
+def _cell_backward(dh_new, dc_new, inputs):
+    *grads, db = checks.lstm_cell_backward(dh_new, dc_new, *inputs)
+    return (*grads, db, db)  # b_ih and b_hh get the same gradient
 
-    @staticmethod
-    def forward(ctx, x, h, c, W_ih, W_hh, b_ih, b_hh):  # type: ignore[override]
-        ctx.save_for_backward(x, h, c, W_ih, W_hh, b_ih, b_hh)
-        return checks.lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh)
 
-    @staticmethod
-    def backward(ctx, dh_new, dc_new):  # type: ignore[override]
-        dx, dh, dc, dW_ih, dW_hh, db = checks.lstm_cell_backward(dh_new, dc_new, *ctx.saved_tensors)
-        return dx, dh, dc, dW_ih, dW_hh, db, db
+# one LSTM step with the exercise's reference as its backward pass
+_cell = autograd_function(lambda *inputs: (checks.lstm_cell(*inputs), inputs), _cell_backward)
 
 
 @pytest.mark.parametrize("case", range(3))
 def test_lstm_backward_reference_is_gradchecked(case):
     args = checks._cell_cases(torch.Generator().manual_seed(3))[case]
     args = tuple(a.detach().requires_grad_() for a in args)
-    assert gradcheck(_Cell.apply, args, eps=1e-6, atol=1e-6)
+    assert gradcheck(_cell, args, eps=1e-6, atol=1e-6)
 
 
 def test_recurrent_num_params_equals_torch():

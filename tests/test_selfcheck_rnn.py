@@ -16,6 +16,7 @@ from torch.autograd import gradcheck
 
 from labkit import rnn, selfcheck
 from labkit.selfcheck import rnn as checks
+from tests.handwritten import autograd_function
 
 
 def _hint(name, fn):
@@ -224,25 +225,22 @@ def test_clip_grad_norm_equals_torch():
             torch.testing.assert_close(c, p.grad)
 
 
-class _BPTT(torch.autograd.Function):
-    """The unrolled RNN with the exercise's reference as its backward pass."""
+def _bptt_backward(dH, inputs):
+    *grads, db = checks.rnn_bptt(*inputs, dH)
+    return (*grads, db, db)  # b_ih and b_hh get the same gradient
 
-    @staticmethod
-    def forward(ctx, X, h0, W_ih, W_hh, b_ih, b_hh):  # type: ignore[override]
-        ctx.save_for_backward(X, h0, W_ih, W_hh, b_ih, b_hh)
-        return rnn.rnn_forward(X, h0, (W_ih, W_hh, b_ih, b_hh))[0]
 
-    @staticmethod
-    def backward(ctx, dH):  # type: ignore[override]
-        dX, dh0, dW_ih, dW_hh, db = checks.rnn_bptt(*ctx.saved_tensors, dH)
-        return dX, dh0, dW_ih, dW_hh, db, db
+# the unrolled RNN with the exercise's reference as its backward pass
+_bptt = autograd_function(
+    lambda X, h0, *params: (rnn.rnn_forward(X, h0, params)[0], (X, h0, *params)), _bptt_backward
+)
 
 
 @pytest.mark.parametrize("case", range(3))
 def test_bptt_reference_is_gradchecked(case):
     args = checks._bptt_cases(torch.Generator().manual_seed(1))[case][:-1]
     args = tuple(a.detach().requires_grad_() for a in args)
-    assert gradcheck(_BPTT.apply, args, eps=1e-6, atol=1e-6)
+    assert gradcheck(_bptt, args, eps=1e-6, atol=1e-6)
 
 
 def test_bptt_reference_equals_autograd():
