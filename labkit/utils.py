@@ -81,10 +81,13 @@ def describe_device(device: torch.device | None = None) -> str:
     if device is None:
         device = get_device()
     elif isinstance(device, str):
-        device = torch.device(get_device(device).type) if device in ("cpu", "cuda") else None
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be a torch.device, 'cpu', 'cuda' or None, got {device!r}")
+        device = get_device(device)
     if not isinstance(device, torch.device):
         raise TypeError(f"device must be a torch.device, 'cpu', 'cuda' or None, got {type(device).__name__}")
     if device.type == "cuda":
+        get_device("cuda")  # a clear error when no GPU is visible
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} torch threads)"
 

@@ -106,10 +106,16 @@ def test_describe_device_cpu(monkeypatch) -> None:
         assert describe_device("cpu").endswith(", 1 torch threads)")
 
 
-@pytest.mark.parametrize("device", ["tpu", 0, torch.float32])
-def test_describe_device_rejects_other_values(device) -> None:
-    with pytest.raises(TypeError, match="device must be a torch.device, 'cpu', 'cuda' or None"):
+@pytest.mark.parametrize(("device", "error"), [("tpu", ValueError), (0, TypeError), (torch.float32, TypeError)])
+def test_describe_device_rejects_other_values(device, error) -> None:
+    with pytest.raises(error, match="device must be a torch.device, 'cpu', 'cuda' or None, got"):
         describe_device(device)
+
+
+@no_cuda
+def test_describe_device_of_a_cuda_device_without_cuda_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="torch.cuda.is_available"):
+        describe_device(torch.device("cuda"))
 
 
 @no_cuda
