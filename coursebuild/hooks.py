@@ -314,3 +314,11 @@ def on_page_content(html: str, page, config, files) -> str:
 
 def on_post_page(output: str, page, config) -> str:
     return pages.strip_indentation(output)
+
+
+@event_priority(-100)  # after Material's search plugin has written the index
+def on_post_build(config):
+    index = Path(config.site_dir) / "search" / "search_index.json"
+    if index.exists():
+        before, after = searchcache.slim_index(index)
+        log.info("search index: %d KB, %d KB without code and LaTeX", before // 1000, after // 1000)

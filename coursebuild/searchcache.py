@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from importlib.metadata import version
 from pathlib import Path
 
-__all__ = ["install", "page_key"]
+__all__ = ["install", "page_key", "slim_index"]
+
+_PRE = re.compile(r"<pre>.*?</pre>", re.DOTALL)
+_MATH = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]+\$", re.DOTALL)
 
 
 def _toc(items) -> list:
@@ -60,3 +64,18 @@ def install(cache_dir: Path) -> bool:
     add_entry_from_context.__wrapped__ = original
     SearchIndex.add_entry_from_context = add_entry_from_context
     return True
+
+
+def slim_index(path: Path) -> tuple[int, int]:
+    """Drop what search does not need from Material's ``search_index.json``: code blocks
+    (the API reference's signatures and examples; tutorial code is never indexed) and LaTeX
+    sources (nobody searches for ``\\frac``). Returns the sizes before and after, in bytes.
+    """
+    raw = path.read_text(encoding="utf-8")
+    data = json.loads(raw)
+    for doc in data["docs"]:
+        text = _MATH.sub(" ", _PRE.sub(" ", doc["text"]))
+        doc["text"] = re.sub(r"\s{2,}", " ", text).strip()
+    out = json.dumps(data, separators=(",", ":"), default=str)
+    path.write_text(out, encoding="utf-8")
+    return len(raw.encode()), len(out.encode())
