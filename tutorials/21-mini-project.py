@@ -820,9 +820,9 @@ print("seed 2:", ", ".join(samples[:10]))
 # on the 500 evaluation digits.
 
 # %%
-hole = torch.zeros(28, 28, dtype=torch.bool)
+hole = torch.zeros(28, 28, dtype=torch.bool, device=device)
 hole[8:20, 8:20] = True
-mean_image = X_train.mean(dim=0)  # (1, 28, 28)
+mean_image = X_train.mean(dim=0).to(device)  # (1, 28, 28)
 
 
 def hole_error(filled, X):
@@ -838,8 +838,7 @@ def train_filler(seed, num_epochs=2):
     for _ in range(num_epochs):
         for batch in torch.randperm(len(X_train), generator=gen).split(128):
             X = X_train[batch].to(device)
-            loss = F.binary_cross_entropy_with_logits(net(X.masked_fill(hole.to(device),
-                                                                        0.0)), X)
+            loss = F.binary_cross_entropy_with_logits(net(X.masked_fill(hole, 0.0)), X)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -847,13 +846,12 @@ def train_filler(seed, num_epochs=2):
 
 
 fillers = [train_filler(seed) for seed in SEEDS]
-X_holed = X_eval.masked_fill(hole.to(device), 0.0)
+X_holed = X_eval.masked_fill(hole, 0.0)
 fillings = {"hole left empty": [X_holed] * len(SEEDS),
-            "mean image": [torch.where(hole.to(device), mean_image.to(device),
-                                       X_holed)] * len(SEEDS)}
+            "mean image": [torch.where(hole, mean_image, X_holed)] * len(SEEDS)}
 with torch.no_grad():
     fillings["autoencoder"] = [
-        torch.where(hole.to(device), torch.sigmoid(net(X_holed)), X_holed)
+        torch.where(hole, torch.sigmoid(net(X_holed)), X_holed)
         for net in fillers]
     judge = models["CNN + shifts"]
     show_markdown(table(
