@@ -2,8 +2,9 @@
 
 mkdocstrings renders the API reference from labkit's docstrings on every build: most of a
 rebuild's time when nothing changed. A Markdown page's rendering depends on its source,
-the configuration (``mkdocs.yml``), the installed packages (the lock file), the site's list
-of files (relative links) and, for a page with ``:::`` blocks, labkit's sources; under a
+the files it includes (``--8<--`` snippets), the configuration (``mkdocs.yml``), the
+installed packages (the lock file), the site's list of files (relative links) and, for a
+page with ``:::`` blocks, labkit's sources; under a
 hash of exactly those, :func:`install_on` keeps what rendering produced:
 
 - the HTML, the table of contents, the title, the anchors MkDocs validates links against;
@@ -30,6 +31,7 @@ from mkdocs.structure.toc import get_toc
 __all__ = ["install_on", "page_key"]
 
 _DIRECTIVE = re.compile(r"^:::\s", re.MULTILINE)
+_SNIPPET = re.compile(r"""--8<--\s*["']([^"'\n]+)["']""")
 _VERSIONED = ("mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python", "mkdocs-autorefs", "pymdown-extensions")
 
 
@@ -48,6 +50,10 @@ def page_key(page, config, files, dependency_digest: str) -> str:
     h.update(source.encode())
     h.update(page.file.src_uri.encode())
     h.update("\n".join(sorted(f.src_uri for f in files)).encode())
+    root = Path(config.config_file_path).parent
+    for included in _SNIPPET.findall(source):  # pymdownx.snippets: the included file's bytes
+        path = root / included
+        h.update(included.encode() + (path.read_bytes() if path.is_file() else b"missing"))
     if _DIRECTIVE.search(source):
         h.update(dependency_digest.encode())
     return h.hexdigest()

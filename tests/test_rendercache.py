@@ -63,6 +63,16 @@ def test_a_warm_build_writes_the_same_site_and_renders_nothing(project):
     assert "objects.inv" in {f.name for f in files}
 
 
+def test_an_edited_snippet_is_rendered_again(project):
+    (project / "NOTES.md").write_text("first version\n")
+    (project / "docs" / "notes.md").write_text('# Notes\n\n--8<-- "NOTES.md"\n')
+    (project / "mkdocs.yml").write_text(CONFIG + "markdown_extensions:\n  - pymdownx.snippets:\n      base_path: ['.']\n")
+    assert _build(project, "one").returncode == 0
+    (project / "NOTES.md").write_text("second version\n")
+    assert _build(project, "two").returncode == 0
+    assert "second version" in (project / "two" / "notes" / "index.html").read_text()
+
+
 def test_a_render_that_warned_is_not_cached(project):
     (project / "docs" / "index.md").write_text("# Home\n\n[missing](nowhere.md)\n")
     first = _build(project, "one")
