@@ -57,8 +57,9 @@ def _check_digits(digits: object) -> int:
 def fmt(value: Any, digits: int = 4) -> str:
     """A number with up to ``digits`` decimals and no trailing zeros.
 
-    >>> fmt(0.25), fmt(2.0), fmt(-1 / 3, 3)
-    ('0.25', '2', '-0.333')
+    Examples:
+        >>> fmt(0.25), fmt(2.0), fmt(-1 / 3, 3)
+        ('0.25', '2', '-0.333')
     """
     number = _number(value, "value")
     text = f"{number:.{_check_digits(digits)}f}".rstrip("0").rstrip(".")
@@ -68,8 +69,9 @@ def fmt(value: Any, digits: int = 4) -> str:
 def sci(value: Any, digits: int = 3) -> str:
     """A number for LaTeX, in scientific notation when tiny or huge.
 
-    >>> sci(0.25), sci(4.5e-05)
-    ('0.25', '4.500 \\\\times 10^{-5}')
+    Examples:
+        >>> sci(0.25), sci(4.5e-05)
+        ('0.25', '4.500 \\\\times 10^{-5}')
     """
     number = _number(value, "value")
     _check_digits(digits)
@@ -84,8 +86,9 @@ def sci(value: Any, digits: int = 3) -> str:
 def paren(value: Any, digits: int = 4) -> str:
     """[`latex`][labkit.display.latex] of a number, in parentheses when negative (for ``x - (-2)``).
 
-    >>> paren(-2.5), paren(3)
-    ('(-2.5)', '3')
+    Examples:
+        >>> paren(-2.5), paren(3)
+        ('(-2.5)', '3')
     """
     text = latex(value, digits)
     return f"({text})" if text.startswith("-") else text
@@ -94,8 +97,9 @@ def paren(value: Any, digits: int = 4) -> str:
 def bmatrix(t: torch.Tensor, digits: int = 4) -> str:
     """LaTeX ``bmatrix`` of a tensor of shape (n,) (a column) or (m, n).
 
-    >>> bmatrix(torch.tensor([[1.0, 2.0], [3.0, 4.5]]))
-    '\\\\begin{bmatrix}1 & 2 \\\\\\\\ 3 & 4.5\\\\end{bmatrix}'
+    Examples:
+        >>> bmatrix(torch.tensor([[1.0, 2.0], [3.0, 4.5]]))
+        '\\\\begin{bmatrix}1 & 2 \\\\\\\\ 3 & 4.5\\\\end{bmatrix}'
     """
     if not isinstance(t, torch.Tensor):
         raise TypeError(f"t must be a torch.Tensor, got {type(t).__name__}")
@@ -111,8 +115,9 @@ def bmatrix(t: torch.Tensor, digits: int = 4) -> str:
 def latex(value: Any, digits: int = 4) -> str:
     """LaTeX of a computed value: number, integer, tensor or (verbatim) string.
 
-    >>> latex(3355), latex(0.123456), latex(1e-9), latex(torch.tensor(2.5))
-    ('3\\\\,355', '0.1235', '1.000 \\\\times 10^{-9}', '2.5')
+    Examples:
+        >>> latex(3355), latex(0.123456), latex(1e-9), latex(torch.tensor(2.5))
+        ('3\\\\,355', '0.1235', '1.000 \\\\times 10^{-9}', '2.5')
     """
     if isinstance(value, str):
         return value
@@ -136,8 +141,9 @@ def fill(template: str, digits: int = 4, **values: Any) -> str:
     Raises:
         KeyError: a placeholder has no value, or a value has no placeholder (a typo).
 
-    >>> fill(r"f(@x) = @y", x=2, y=0.5)
-    'f(2) = 0.5'
+    Examples:
+        >>> fill(r"f(@x) = @y", x=2, y=0.5)
+        'f(2) = 0.5'
     """
     if not isinstance(template, str):
         raise TypeError(f"template must be a str, got {type(template).__name__}")
@@ -231,11 +237,12 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], align: str | Non
     Returns:
         The table's Markdown, for [`show_markdown`][labkit.display.show_markdown].
 
-    >>> print(table(["n", "error"], [[10, 0.25], [100, 0.125]]))
-    | n | error |
-    |---:|---:|
-    | $10$ | $0.25$ |
-    | $100$ | $0.125$ |
+    Examples:
+        >>> print(table(["n", "error"], [[10, 0.25], [100, 0.125]]))
+        | n | error |
+        |---:|---:|
+        | $10$ | $0.25$ |
+        | $100$ | $0.125$ |
     """
     if isinstance(header, str) or not isinstance(header, (list, tuple)) or not header:
         raise TypeError(f"header must be a non-empty list of column titles, got {header!r}")

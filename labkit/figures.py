@@ -314,9 +314,9 @@ def _recolour(fig: Figure) -> list[Callable[[], None]]:
     return undo
 
 
-def _png(fig: Figure, bbox="tight") -> bytes:
+def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox, transparent=True)
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", transparent=True)
     return buffer.getvalue()
 
 
@@ -337,26 +337,20 @@ def render(fig: Figure) -> FigureReport:
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    with mpl.rc_context({"savefig.transparent": True}):
-        # One layout for both palettes: lay the figure out once, then save both PNGs with
-        # that layout frozen and its tight box, about a third faster than two "tight" saves
-        # that each lay it out again (the site renders hundreds of figures per build).
-        fig.canvas.draw()
-        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
-        engine = fig.get_layout_engine()
-        with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
-            fig.set_layout_engine(None)  # no engine: savefig then draws once, not twice
-        undo = []
+    # figure.autolayout off while saving: a "tight" savefig sets the layout engine to "none"
+    # and back, and matplotlib's set_layout_engine(None) reads that rcParam, so a figure laid
+    # out by hand (labkit.graph's) would come back with tight_layout and warn at the next save.
+    no_autolayout = {"figure.autolayout": False, "figure.constrained_layout.use": False}
+    with mpl.rc_context({"savefig.transparent": True, **no_autolayout}):
+        light = _png(fig)
+        contrast = {"light": _min_contrast(fig, BACKGROUND["light"])}
+        undo = _recolour(fig)
         try:
-            light = _png(fig, bbox)
-            contrast = {"light": _min_contrast(fig, BACKGROUND["light"])}
-            undo = _recolour(fig)
-            dark = _png(fig, bbox)
+            dark = _png(fig)
             contrast["dark"] = _min_contrast(fig, BACKGROUND["dark"])
         finally:
             for step in reversed(undo):
                 step()
-            fig.set_layout_engine(engine)
     texts = _visible_texts(fig)
     min_font = min((t.get_fontsize() for t in texts), default=0.0)
     width, height = _png_size(light)

@@ -103,3 +103,19 @@ def test_show_images_fits_the_column_and_plot_loss_checks_input():
         plot.plot_loss([])
     with pytest.raises(ValueError, match="colour map"):
         plot.show_images(torch.rand(2, 4, 4), cmap="no-such-map")
+
+
+def test_render_leaves_the_layout_alone_and_warns_nothing():
+    """A figure laid out by hand (layout "none", as labkit.graph draws) keeps its layout: no
+    tight_layout runs behind its back (it warned on the page as stderr once)."""
+    import warnings
+
+    fig = plt.figure(figsize=(3, 2), layout="none")
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    ax.plot([0, 1])
+    ax.set_title("by hand")
+    engine = fig.get_layout_engine()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures.render(fig)
+    assert fig.get_layout_engine() is engine

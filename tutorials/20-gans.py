@@ -874,15 +874,15 @@ answer(
     r"against $@rent$ for real digits and $\ln 10 = @ln10$ for a perfectly flat "
     r"histogram), unevenly: the GANs make too many @most (@more more per 500 than the "
     r"real digits) and too few @least (@fewer fewer)." "\n\n"
-    r"That is the quality that 700 steps of two small perceptrons reach, about @secs "
-    r"seconds of CPU time per GAN: speckled, often ambiguous digits that are not "
+    r"That is the quality that 700 steps of two small perceptrons reach (their CPU "
+    r"time is in the timing cell above): speckled, often ambiguous digits that are not "
     r"copies (20.8). Longer training and convolutional networks (a DCGAN) are the way "
     r"to clean digits, at many times this cost.",
     acc=f"{judge_accuracy:.1%}".replace("%", r"\%"), rconf=real_judged["confidence"],
     rsure=real_judged["sure"], gconf=pm([j["confidence"] for j in gan_judged]),
     gsure=pm([j["sure"] for j in gan_judged]),
     gent=pm([j["entropy"] for j in gan_judged]), rent=real_judged["entropy"],
-    ln10=math.log(10), secs=f"{gan_seconds / len(SEEDS):.0f}",
+    ln10=math.log(10),
     most=f"{int(excess.argmax())}s", more=f"{excess.max().item():.0f}",
     least=f"{int(excess.argmin())}s", fewer=f"{-excess.min().item():.0f}",
 )
