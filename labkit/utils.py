@@ -96,9 +96,10 @@ def describe_device(device: torch.device | None = None) -> str:
 def torch_threads(n: int) -> Iterator[int]:
     """Run the block with ``n`` CPU threads for torch's operations, then restore the old number.
 
-    The site builds each tutorial with one thread, so that its numbers do not depend on how
-    many tutorials run side by side; a compute-bound cell (a sweep over seeds) may ask for
-    the machine's cores. The result then depends on ``n``, never on the rest of the machine.
+    The site builds each tutorial with one thread, two tutorials side by side, so no page
+    uses this: a cell that asked for both cores while the other kernel held one made page
+    12 take 224 s in the build, against 34 s on one thread. On your own machine, with
+    nothing else running, a compute-bound cell can ask for more threads.
 
     Args:
         n: threads to use, a positive integer (capped at the number of CPU cores).

@@ -59,7 +59,6 @@ import torch.nn.functional as F
 
 from labkit import compare, get_device, layers, plot, practical, seed_everything
 from labkit import selfcheck
-from labkit.utils import torch_threads
 from labkit.display import answer, show_markdown, table
 from labkit.mnist import CREDIT, load_mnist
 from labkit.selfcheck.mnist_practical import check_backward_pass
@@ -487,9 +486,7 @@ for name, a, b in zip(["w1", "b1", "w2", "b2"], params_per_sample, params):
 # for one network, on the ten stacked along a first dimension, as if it looped over them but
 # with one large operation per step. For every network we record, before each step and
 # after the last, the training loss $\sum_n \ell_n$ and the training error (free: the forward
-# pass computes $x^{(2)}$ anyway), and every 25 steps the test error. Ten networks are ten
-# times the work of one, so this cell uses two CPU threads (`labkit.utils.torch_threads`);
-# the rest of the page, like every page of the site, runs on one.
+# pass computes $x^{(2)}$ anyway), and every 25 steps the test error.
 
 # %%
 def error_rate(x2, y):  # x2: (..., N, 10) -> (...,)
@@ -503,16 +500,15 @@ train_x2 = torch.vmap(lambda *params: forward_pass_batch(*params, X_train)[4])
 test_x2 = torch.vmap(lambda *params: forward_pass_batch(*params, X_test)[4])
 
 train_loss, train_err, test_err = [], [], []
-with torch_threads(2):
-    for step in range(num_steps + 1):
-        if step % test_every == 0:
-            test_err.append(error_rate(test_x2(*stacked), y_test))
-        if step == num_steps:  # after the last step: evaluate only
-            x2 = train_x2(*stacked)
-        else:
-            stacked, x2 = step_all(*stacked)
-        train_loss.append(((x2 - T_train) ** 2).sum(dim=(1, 2)))
-        train_err.append(error_rate(x2, y_train))
+for step in range(num_steps + 1):
+    if step % test_every == 0:
+        test_err.append(error_rate(test_x2(*stacked), y_test))
+    if step == num_steps:  # after the last step: evaluate only
+        x2 = train_x2(*stacked)
+    else:
+        stacked, x2 = step_all(*stacked)
+    train_loss.append(((x2 - T_train) ** 2).sum(dim=(1, 2)))
+    train_err.append(error_rate(x2, y_train))
 train_loss = torch.stack(train_loss).cpu()  # (num_steps + 1, num_seeds)
 train_err, test_err = torch.stack(train_err).cpu(), torch.stack(test_err).cpu()
 

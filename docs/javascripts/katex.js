@@ -18,6 +18,7 @@ document$.subscribe(() => {
     throwOnError: false,
   });
   makeScrollersFocusable(root);
+  root.dataset.math = "done";  // for the browser tests: the page is typeset
 });
 
 // A box that scrolls sideways (a wide equation or table on a phone) can be scrolled
