@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".cache" / "benchmark"
 PY = sys.executable
-COPY = ["coursebuild", "docs", "tutorials", "notebooks", "requirements", "mkdocs.yml", "pyproject.toml"]
+COPY = ["coursebuild", "labkit", "docs", "tutorials", "notebooks", "requirements", "mkdocs.yml", "pyproject.toml",
+        "CONTRIBUTING.md", "README.md", "package.json"]
 JUPYTER_BOOK = "jupyter-book==1.0.4"
 
 
