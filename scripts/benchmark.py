@@ -153,7 +153,7 @@ class JupyterBook(Tool):
 
     def build(self) -> float:
         env = {"PYTHONPATH": str(self.site_packages)}
-        return _run([PY, "-m", "jupyter_book", "build", ".", "--quiet"], self.root, env)
+        return _run([PY, "-c", "from jupyter_book.cli.main import main; main()", "build", ".", "--quiet"], self.root, env)
 
     def tutorial_path(self) -> Path:
         return self.root / "02-activations.py"
