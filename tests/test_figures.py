@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -108,8 +110,6 @@ def test_show_images_fits_the_column_and_plot_loss_checks_input():
 def test_render_leaves_the_layout_alone_and_warns_nothing():
     """A figure laid out by hand (layout "none", as labkit.graph draws) keeps its layout: no
     tight_layout runs behind its back (it warned on the page as stderr once)."""
-    import warnings
-
     fig = plt.figure(figsize=(3, 2), layout="none")
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
     ax.plot([0, 1])

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import importlib
 import html
+import importlib
 import json
 import re
 from pathlib import Path
